@@ -1,0 +1,86 @@
+// The one description of the .fct header's fields (FORMAT.md §3, §4), used to read, write and size.
+#pragma once
+
+#include <string>
+
+#include "formats/container.h"
+
+namespace facet::fct_fields {
+
+// Fixed part of the header after the magic; the factor table and the header checksum follow.
+// A Visitor provides:
+//   void u8(uint8_t&), u16(uint16_t&), u32(uint32_t&), u64(uint64_t&), f32(float&);
+//   void text(std::string&, uint32_t max_bytes)   // u8 length, then the bytes
+//   bool reading() const                          // sizes vectors before visiting them
+//   bool check(bool ok, ErrorCode, std::string)   // records the first error; returns ok
+//   bool ok() const                               // no check has failed yet
+// Visiting stops at the first failed check; the caller reports the visitor's status.
+struct Preamble {
+  uint16_t version = kFctVersion;
+  uint16_t flags = 0;             // reserved, 0
+  uint32_t header_length = 0;     // bytes from the magic through the header checksum
+  uint64_t payload_length = 0;    // bytes of all streams; the file ends right after them
+};
+
+template <typename Visitor>
+void visit_preamble(Visitor& v, Preamble& p) {
+  v.u16(p.version);
+  v.u16(p.flags);
+  v.u32(p.header_length);
+  v.u64(p.payload_length);
+}
+
+template <typename Visitor>
+void visit_factor(Visitor& v, FactorEntry& f) {
+  v.text(f.name, kFctMaxNameBytes);
+  uint8_t kind = static_cast<uint8_t>(f.kind), coder = static_cast<uint8_t>(f.coder);
+  uint8_t element = static_cast<uint8_t>(f.element_type);
+  uint8_t rank = static_cast<uint8_t>(f.shape.size());
+  v.u8(kind);
+  v.u8(coder);
+  v.u8(element);
+  v.u8(rank);
+  if (!v.check(kind < kFactorKindCount, ErrorCode::kCorrupt,
+               "factor '" + f.name + "' has unknown kind " + std::to_string(kind)) ||
+      !v.check(coder < kStreamCoderCount, ErrorCode::kUnsupported,
+               "factor '" + f.name + "' uses unknown coder " + std::to_string(coder)) ||
+      !v.check(element < kElementTypeCount, ErrorCode::kCorrupt,
+               "factor '" + f.name + "' has unknown element type " + std::to_string(element)) ||
+      !v.check(rank <= kFctMaxRank, ErrorCode::kLimitExceeded,
+               "factor '" + f.name + "' has rank " + std::to_string(rank) + " (limit 4)"))
+    return;
+  f.kind = static_cast<FactorKind>(kind);
+  f.coder = static_cast<StreamCoder>(coder);
+  f.element_type = static_cast<ElementType>(element);
+  if (v.reading()) f.shape.assign(rank, 0);
+  for (uint32_t& dim : f.shape) v.u32(dim);
+  v.f32(f.quant_step);
+  v.u64(f.offset);
+  v.u64(f.length);
+  v.u32(f.checksum);
+}
+
+// Everything between the preamble and the header checksum.
+template <typename Visitor>
+void visit_header(Visitor& v, FctHeader& h) {
+  v.u32(h.width);
+  v.u32(h.height);
+  v.u8(h.channels);
+  v.u8(h.source_bit_depth);
+  v.u16(h.quality);
+  v.u64(h.model_hash);
+  v.text(h.model_id, kFctMaxModelIdBytes);
+  uint16_t factor_count = static_cast<uint16_t>(h.factors.size());
+  v.u16(factor_count);
+  if (!v.check(factor_count <= kFctMaxFactors, ErrorCode::kLimitExceeded,
+               std::to_string(factor_count) + " factors (limit " +
+                   std::to_string(kFctMaxFactors) + ")"))
+    return;
+  if (v.reading()) h.factors.assign(factor_count, FactorEntry{});
+  for (FactorEntry& f : h.factors) {
+    visit_factor(v, f);
+    if (!v.ok()) return;
+  }
+}
+
+}  // namespace facet::fct_fields

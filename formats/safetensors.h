@@ -1,0 +1,50 @@
+// Weights files: safetensors (the ML ecosystem's tensor file), optionally wrapped in a zstd frame.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/status.h"
+
+namespace facet {
+
+enum class TensorDtype { kF32, kF16, kBF16, kF64, kI64, kI32, kI16, kI8, kU8, kBool };
+
+const char* dtype_name(TensorDtype dtype);  // "F32", "BF16", ... as safetensors spells them
+size_t dtype_size(TensorDtype dtype);       // bytes per element
+
+// One tensor: dtype, shape and its raw little-endian bytes (row-major).
+struct TensorData {
+  TensorDtype dtype = TensorDtype::kF32;
+  std::vector<int64_t> shape;
+  Bytes data;
+
+  int64_t element_count() const;
+};
+
+// A safetensors file: named tensors plus the free-form string metadata ("__metadata__").
+struct TensorFile {
+  std::map<std::string, TensorData> tensors;
+  std::map<std::string, std::string> metadata;
+};
+
+// Limits the reader enforces before allocating.
+constexpr uint64_t kMaxSafetensorsHeaderBytes = 100 * 1024 * 1024;
+constexpr uint64_t kMaxWeightsFileBytes = uint64_t{1} << 31;
+
+// Serializes to the safetensors layout (tensors sorted by name, header padded to 8 bytes).
+StatusOr<Bytes> encode_safetensors(const TensorFile& file);
+
+// Parses a safetensors file; rejects truncation, bad JSON, unknown dtypes, offsets out of range,
+// overlapping or non-contiguous data, size/shape mismatch and trailing bytes.
+StatusOr<TensorFile> decode_safetensors(const uint8_t* data, size_t size);
+
+// Weights files as Facet stores them: safetensors, or safetensors inside one zstd frame
+// (detected from the zstd magic number).
+StatusOr<TensorFile> decode_weights_file(const uint8_t* data, size_t size);
+StatusOr<Bytes> encode_weights_file(const TensorFile& file, bool zstd_compress, int zstd_level = 19);
+
+}  // namespace facet
