@@ -1,0 +1,39 @@
+// Exit codes and error printing for the facet command.
+#include "cli/cli_common.h"
+
+#include <cstdio>
+
+namespace facet::cli {
+
+int exit_code_for(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kOk: return kExitOk;
+    case ErrorCode::kInvalidArgument: return kExitUsage;
+    case ErrorCode::kIo: return kExitIo;
+    case ErrorCode::kInternal: return kExitInternal;
+    case ErrorCode::kTruncated:
+    case ErrorCode::kBadMagic:
+    case ErrorCode::kUnsupportedVersion:
+    case ErrorCode::kChecksumMismatch:
+    case ErrorCode::kLimitExceeded:
+    case ErrorCode::kStreamOutOfRange:
+    case ErrorCode::kStreamOverlap:
+    case ErrorCode::kTrailingBytes:
+    case ErrorCode::kCorrupt:
+    case ErrorCode::kUnsupported: return kExitBadData;
+  }
+  return kExitInternal;
+}
+
+int report_error(const Status& status) {
+  std::fprintf(stderr, "facet: error: %s\n", status.to_string().c_str());
+  return exit_code_for(status.code());
+}
+
+std::string hex(uint64_t value, int digits) {
+  char buffer[24];
+  std::snprintf(buffer, sizeof buffer, "%0*llx", digits, static_cast<unsigned long long>(value));
+  return buffer;
+}
+
+}  // namespace facet::cli

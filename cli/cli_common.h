@@ -1,0 +1,27 @@
+// What every facet sub-command shares: exit codes, error reporting, verbosity.
+#pragma once
+
+#include <string>
+
+#include "common/status.h"
+
+namespace facet::cli {
+
+// Documented exit codes (README.md, `facet --help`).
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitBadData = 1,  // the input is damaged, not a supported format, or over a limit
+  kExitUsage = 2,    // bad command line or argument values
+  kExitIo = 3,       // a file could not be read or written
+  kExitInternal = 4, // a bug in Facet
+};
+
+int exit_code_for(ErrorCode code);
+
+// Prints "facet: error: <code>: <message>" to stderr and returns the matching exit code.
+int report_error(const Status& status);
+
+// Hexadecimal rendering of a 32- or 64-bit value, zero-padded.
+std::string hex(uint64_t value, int digits);
+
+}  // namespace facet::cli

@@ -1,0 +1,16 @@
+// Registration of the facet sub-commands on the CLI11 app.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace facet::cli {
+
+// Each sub-command adds itself to `app` and sets `run` to the function that executes it when the
+// sub-command is chosen; run returns the process exit code.
+using Runner = std::function<int()>;
+
+void add_inspect_command(CLI::App& app, Runner* run);
+void add_bench_command(CLI::App& app, Runner* run);
+
+}  // namespace facet::cli

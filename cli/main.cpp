@@ -1,0 +1,55 @@
+// The facet command: parses the command line and dispatches to a sub-command.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+
+#include "cli/cli_common.h"
+#include "cli/commands.h"
+
+namespace {
+
+const char* kDescription =
+    "Facet: a learned image codec whose files are made of named, editable factors.";
+
+const char* kFooter = R"(Examples:
+  facet inspect photo.fct                 show the header and the factor table
+  facet inspect photo.fct --json          the same, for machines
+  facet bench entropy                     rANS overhead and throughput on one core
+
+Exit codes:
+  0  success
+  1  bad input data (damaged or unsupported file, a limit exceeded)
+  2  usage error (bad command line or option value)
+  3  I/O error (a file could not be read or written)
+  4  internal error (a bug: please report it)
+
+Run 'facet COMMAND --help' for the options of a command.)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app(kDescription, "facet");
+  app.set_version_flag("--version", std::string("facet ") + FACET_VERSION);
+  app.footer(kFooter);
+  app.require_subcommand(1);
+
+  facet::cli::Runner run;
+  facet::cli::add_inspect_command(app, &run);
+  facet::cli::add_bench_command(app, &run);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : facet::cli::kExitUsage;
+  }
+  try {
+    return run ? run() : facet::cli::kExitUsage;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "facet: error: out of memory\n");
+    return facet::cli::kExitInternal;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "facet: error: internal: %s\n", e.what());
+    return facet::cli::kExitInternal;
+  }
+}

@@ -1,0 +1,700 @@
+// Tests of the safetensors reader/writer and of the zstd frame wrapper used for weights files.
+//
+// Files written here must stay readable by Python's safetensors; to cross-check one by hand:
+//   python3 -c "import sys; from safetensors.numpy import load_file; [print(k, v.dtype, v.shape, v.ravel()[:4]) for k, v in load_file(sys.argv[1]).items()]" weights.safetensors
+// (numpy has no bfloat16: for files holding BF16 use safetensors.torch.load_file instead, and
+// safetensors.safe_open(path, "np").metadata() for the __metadata__ strings).
+#include "formats/safetensors.h"
+
+#include <catch2/catch.hpp>
+#include <zstd.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "formats/zstd_frame.h"
+#include "tests/test_support.h"
+
+namespace facet {
+namespace {
+
+Bytes f32_bytes(std::initializer_list<float> values) {
+  Bytes out;
+  ByteWriter writer(&out);
+  for (float v : values) writer.f32(v);
+  return out;
+}
+
+Bytes random_bytes(size_t size, test::Rng& rng) {
+  Bytes out(size);
+  for (uint8_t& b : out) b = static_cast<uint8_t>(rng.next());
+  return out;
+}
+
+// Data that compresses well but not trivially, so zstd emits real compressed blocks.
+Bytes compressible_bytes(size_t size, test::Rng& rng) {
+  Bytes out(size);
+  for (size_t i = 0; i < size; ++i) out[i] = static_cast<uint8_t>((i / 7) % 13 + rng.below(3));
+  return out;
+}
+
+TensorData make_tensor(TensorDtype dtype, std::vector<int64_t> shape, test::Rng& rng) {
+  TensorData tensor;
+  tensor.dtype = dtype;
+  tensor.shape = std::move(shape);
+  tensor.data = random_bytes(static_cast<size_t>(tensor.element_count()) * dtype_size(dtype), rng);
+  if (dtype == TensorDtype::kBool) {
+    for (uint8_t& b : tensor.data) b &= 1;  // torch and numpy only read 0/1 as booleans
+  }
+  return tensor;
+}
+
+// A safetensors file from a hand-written header (unpadded: readers must not require padding).
+Bytes raw_file(const std::string& header_json, const Bytes& buffer) {
+  Bytes out;
+  ByteWriter writer(&out);
+  writer.u64(header_json.size());
+  writer.bytes(header_json);
+  writer.bytes(buffer.data(), buffer.size());
+  return out;
+}
+
+ErrorCode decode_code(const Bytes& file) {
+  return decode_safetensors(file.data(), file.size()).status().code();
+}
+
+ErrorCode decode_code(const std::string& header_json, const Bytes& buffer) {
+  return decode_code(raw_file(header_json, buffer));
+}
+
+void require_same_tensor_file(const TensorFile& actual, const TensorFile& expected) {
+  REQUIRE(actual.metadata == expected.metadata);
+  REQUIRE(actual.tensors.size() == expected.tensors.size());
+  for (const auto& [name, tensor] : expected.tensors) {
+    INFO("tensor " << name);
+    auto it = actual.tensors.find(name);
+    REQUIRE(it != actual.tensors.end());
+    CHECK(it->second.dtype == tensor.dtype);
+    CHECK(it->second.shape == tensor.shape);
+    CHECK(it->second.data == tensor.data);
+  }
+}
+
+// One tensor of every dtype, including a scalar and an empty tensor, plus metadata.
+TensorFile sample_file() {
+  test::Rng rng(20240611);
+  TensorFile file;
+  file.tensors["encoder.conv0.weight"] = make_tensor(TensorDtype::kF32, {4, 3, 3, 3}, rng);
+  file.tensors["encoder.conv0.bias"] = make_tensor(TensorDtype::kF16, {4}, rng);
+  file.tensors["hyper.bf16"] = make_tensor(TensorDtype::kBF16, {2, 5}, rng);
+  file.tensors["scale"] = make_tensor(TensorDtype::kF64, {}, rng);
+  file.tensors["steps"] = make_tensor(TensorDtype::kI64, {3}, rng);
+  file.tensors["indices"] = make_tensor(TensorDtype::kI32, {2, 2}, rng);
+  file.tensors["i16"] = make_tensor(TensorDtype::kI16, {3, 1}, rng);
+  file.tensors["i8"] = make_tensor(TensorDtype::kI8, {5}, rng);
+  file.tensors["u8"] = make_tensor(TensorDtype::kU8, {7}, rng);
+  file.tensors["mask"] = make_tensor(TensorDtype::kBool, {2, 3}, rng);
+  file.tensors["empty"] = make_tensor(TensorDtype::kF32, {0, 4}, rng);
+  file.metadata["format"] = "pt";
+  file.metadata["facet.model"] = "factorized-v1";
+  return file;
+}
+
+// ---- writer and reader agree ----
+
+TEST_CASE("safetensors: round trip of every dtype, a scalar, an empty tensor and metadata",
+          "[safetensors]") {
+  TensorFile file = sample_file();
+  CHECK(file.tensors["scale"].element_count() == 1);
+  CHECK(file.tensors["empty"].element_count() == 0);
+  CHECK(file.tensors["empty"].data.empty());
+
+  StatusOr<Bytes> encoded = encode_safetensors(file);
+  REQUIRE(encoded.ok());
+  ByteReader reader(encoded->data(), encoded->size());
+  uint64_t header_size = reader.u64();
+  CHECK(header_size % 8 == 0);
+  CHECK(encoded->at(8) == '{');
+
+  StatusOr<TensorFile> decoded = decode_safetensors(encoded->data(), encoded->size());
+  REQUIRE(decoded.ok());
+  require_same_tensor_file(*decoded, file);
+
+  // Re-encoding what was read gives the same bytes: the layout is a function of the content.
+  StatusOr<Bytes> reencoded = encode_safetensors(*decoded);
+  REQUIRE(reencoded.ok());
+  CHECK(*reencoded == *encoded);
+}
+
+TEST_CASE("safetensors: a file with no tensors and no metadata", "[safetensors]") {
+  StatusOr<Bytes> encoded = encode_safetensors(TensorFile{});
+  REQUIRE(encoded.ok());
+  // "{}" padded to 8 bytes.
+  Bytes expected = {8, 0, 0, 0, 0, 0, 0, 0, '{', '}', ' ', ' ', ' ', ' ', ' ', ' '};
+  CHECK(*encoded == expected);
+  StatusOr<TensorFile> decoded = decode_safetensors(encoded->data(), encoded->size());
+  REQUIRE(decoded.ok());
+  CHECK(decoded->tensors.empty());
+  CHECK(decoded->metadata.empty());
+}
+
+TEST_CASE("safetensors: zstd-wrapped weights file round trip", "[safetensors][zstd]") {
+  TensorFile file = sample_file();
+  StatusOr<Bytes> compressed = encode_weights_file(file, /*zstd_compress=*/true);
+  REQUIRE(compressed.ok());
+  REQUIRE(compressed->size() >= 4);
+  CHECK((*compressed)[0] == 0x28);
+  CHECK((*compressed)[1] == 0xB5);
+  CHECK((*compressed)[2] == 0x2F);
+  CHECK((*compressed)[3] == 0xFD);
+  CHECK(has_zstd_magic(compressed->data(), compressed->size()));
+
+  StatusOr<Bytes> plain = encode_weights_file(file, /*zstd_compress=*/false);
+  REQUIRE(plain.ok());
+  CHECK_FALSE(has_zstd_magic(plain->data(), plain->size()));
+  StatusOr<Bytes> direct = encode_safetensors(file);
+  REQUIRE(direct.ok());
+  CHECK(*plain == *direct);
+
+  // The frame holds exactly the plain safetensors bytes.
+  StatusOr<Bytes> unwrapped = zstd_decompress(compressed->data(), compressed->size(),
+                                              kMaxWeightsFileBytes);
+  REQUIRE(unwrapped.ok());
+  CHECK(*unwrapped == *plain);
+
+  StatusOr<TensorFile> from_compressed = decode_weights_file(compressed->data(), compressed->size());
+  REQUIRE(from_compressed.ok());
+  require_same_tensor_file(*from_compressed, file);
+  StatusOr<TensorFile> from_plain = decode_weights_file(plain->data(), plain->size());
+  REQUIRE(from_plain.ok());
+  require_same_tensor_file(*from_plain, file);
+}
+
+TEST_CASE("safetensors: zstd-wrapped file with a damaged payload is rejected", "[safetensors]") {
+  Bytes not_safetensors(100, 0xEE);
+  StatusOr<Bytes> compressed = zstd_compress(not_safetensors.data(), not_safetensors.size(), 3);
+  REQUIRE(compressed.ok());
+  StatusOr<TensorFile> decoded = decode_weights_file(compressed->data(), compressed->size());
+  CHECK(decoded.status().code() == ErrorCode::kLimitExceeded);  // 0xEEEE... as header length
+}
+
+// ---- the layout is pinned byte for byte ----
+
+TEST_CASE("safetensors: one F32 tensor is laid out exactly as the spec says", "[safetensors]") {
+  TensorFile file;
+  file.tensors["w"].dtype = TensorDtype::kF32;
+  file.tensors["w"].shape = {2};
+  file.tensors["w"].data = f32_bytes({1.0f, 2.0f});
+
+  // 54 bytes of compact JSON, padded with two spaces to 56 = 0x38.
+  const std::string header =
+      std::string(R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})") + "  ";
+  REQUIRE(header.size() == 56);
+  Bytes expected = {0x38, 0, 0, 0, 0, 0, 0, 0};
+  expected.insert(expected.end(), header.begin(), header.end());
+  // 1.0f = 0x3F800000 and 2.0f = 0x40000000, little-endian.
+  for (uint8_t b : {0x00, 0x00, 0x80, 0x3F, 0x00, 0x00, 0x00, 0x40}) expected.push_back(b);
+
+  StatusOr<Bytes> encoded = encode_safetensors(file);
+  REQUIRE(encoded.ok());
+  CHECK(std::string(encoded->begin(), encoded->end()) ==
+        std::string(expected.begin(), expected.end()));
+
+  StatusOr<TensorFile> decoded = decode_safetensors(expected.data(), expected.size());
+  REQUIRE(decoded.ok());
+  require_same_tensor_file(*decoded, file);
+}
+
+TEST_CASE("safetensors: metadata comes first and tensors are sorted by name", "[safetensors]") {
+  TensorFile file;
+  file.tensors["b"].dtype = TensorDtype::kU8;
+  file.tensors["b"].shape = {1};
+  file.tensors["b"].data = {7};
+  file.tensors["a"].dtype = TensorDtype::kI16;
+  file.tensors["a"].shape = {};
+  file.tensors["a"].data = {0x02, 0x01};
+  file.metadata["k"] = "v";
+
+  // 130 bytes of JSON, padded with six spaces to 136 = 0x88.
+  const std::string header =
+      std::string(R"({"__metadata__":{"k":"v"},)"
+                  R"("a":{"dtype":"I16","shape":[],"data_offsets":[0,2]},)"
+                  R"("b":{"dtype":"U8","shape":[1],"data_offsets":[2,3]}})") +
+      "      ";
+  REQUIRE(header.size() == 136);
+  Bytes expected = {0x88, 0, 0, 0, 0, 0, 0, 0};
+  expected.insert(expected.end(), header.begin(), header.end());
+  for (uint8_t b : {0x02, 0x01, 0x07}) expected.push_back(b);
+
+  StatusOr<Bytes> encoded = encode_safetensors(file);
+  REQUIRE(encoded.ok());
+  CHECK(std::string(encoded->begin(), encoded->end()) ==
+        std::string(expected.begin(), expected.end()));
+}
+
+// ---- what the reader accepts beyond what the writer produces ----
+
+TEST_CASE("safetensors: reader accepts unpadded headers, whitespace and any header order",
+          "[safetensors]") {
+  Bytes buffer = f32_bytes({1.0f, 2.0f, 3.0f});
+  // "b" comes first in the data buffer although it comes second in the header.
+  Bytes file = raw_file(R"(  {"a": {"dtype": "F32", "shape": [1], "data_offsets": [8, 12]},)"
+                        R"( "b": {"data_offsets": [0, 8], "shape": [2], "dtype": "F32"}}   )",
+                        buffer);
+  StatusOr<TensorFile> parsed = decode_safetensors(file.data(), file.size());
+  REQUIRE(parsed.ok());
+  CHECK(parsed->tensors["a"].data == f32_bytes({3.0f}));
+  CHECK(parsed->tensors["b"].data == f32_bytes({1.0f, 2.0f}));
+  CHECK(parsed->metadata.empty());
+}
+
+TEST_CASE("safetensors: empty tensors may sit at the start, between tensors and at the end",
+          "[safetensors]") {
+  Bytes file = raw_file(R"({"e0":{"dtype":"F32","shape":[0],"data_offsets":[0,0]},)"
+                        R"("w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
+                        R"("e1":{"dtype":"I64","shape":[3,0],"data_offsets":[4,4]}})",
+                        f32_bytes({5.0f}));
+  StatusOr<TensorFile> parsed = decode_safetensors(file.data(), file.size());
+  REQUIRE(parsed.ok());
+  CHECK(parsed->tensors.size() == 3);
+  CHECK(parsed->tensors["e1"].shape == std::vector<int64_t>{3, 0});
+  CHECK(parsed->tensors["e1"].data.empty());
+}
+
+// ---- every rejection has its own code ----
+
+TEST_CASE("safetensors: files shorter than the 8-byte length are truncated", "[safetensors]") {
+  Bytes bytes = {2, 0, 0, 0, 0, 0, 0, 0};
+  for (size_t size = 0; size < 8; ++size) {
+    INFO("size " << size);
+    CHECK(decode_safetensors(bytes.data(), size).status().code() == ErrorCode::kTruncated);
+  }
+}
+
+TEST_CASE("safetensors: header length over the limit is refused before allocating",
+          "[safetensors]") {
+  for (uint64_t header_size : {kMaxSafetensorsHeaderBytes + 1, uint64_t{1} << 40, UINT64_MAX}) {
+    Bytes file;
+    ByteWriter(&file).u64(header_size);
+    file.push_back('{');
+    INFO("header size " << header_size);
+    CHECK(decode_code(file) == ErrorCode::kLimitExceeded);
+  }
+}
+
+TEST_CASE("safetensors: header length past the end of the file is truncated", "[safetensors]") {
+  Bytes file = raw_file("{}", {});
+  file[0] = 3;
+  CHECK(decode_code(file) == ErrorCode::kTruncated);
+  Bytes at_limit;
+  ByteWriter(&at_limit).u64(kMaxSafetensorsHeaderBytes);
+  CHECK(decode_code(at_limit) == ErrorCode::kTruncated);
+}
+
+TEST_CASE("safetensors: invalid JSON and wrong JSON types are corrupt", "[safetensors]") {
+  const Bytes four = f32_bytes({1.0f});
+  const char* cases[] = {
+      "",
+      "{",
+      R"({"w":)",
+      "{} x",
+      "[]",
+      "\"w\"",
+      "null",
+      "{\"\xff\":{}}",  // not UTF-8
+      R"({"w":[]})",
+      R"({"w":{"dtype":4,"shape":[1],"data_offsets":[0,4]}})",
+      R"({"w":{"dtype":"F32","shape":1,"data_offsets":[0,4]}})",
+      R"({"w":{"dtype":"F32","shape":[1.0],"data_offsets":[0,4]}})",
+      R"({"w":{"dtype":"F32","shape":["1"],"data_offsets":[0,4]}})",
+      R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0]}})",
+      R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4,4]}})",
+      R"({"w":{"dtype":"F32","shape":[1],"data_offsets":{"0":4}}})",
+      R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[-1,4]}})",
+      R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4.0]}})",
+      R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,18446744073709551616]}})",
+      R"({"w":{"dtype":"F32","shape":[1]}})",
+      R"({"w":{"shape":[1],"data_offsets":[0,4]}})",
+      R"({"w":{"dtype":"F32","data_offsets":[0,4]}})",
+      R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4],"extra":0}})",
+      R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})",
+      R"({"__metadata__":[],"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})",
+      R"({"__metadata__":{"k":1},"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})",
+      R"({"__metadata__":{"k":null},"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})",
+  };
+  for (const char* header : cases) {
+    INFO("header " << header);
+    CHECK(decode_code(header, four) == ErrorCode::kCorrupt);
+  }
+}
+
+TEST_CASE("safetensors: deeply nested JSON is rejected without exhausting the stack",
+          "[safetensors]") {
+  const std::string header = std::string(200000, '[') + std::string(200000, ']');
+  CHECK(decode_code(header, {}) == ErrorCode::kCorrupt);
+}
+
+TEST_CASE("safetensors: unknown dtypes are unsupported", "[safetensors]") {
+  for (const char* dtype : {"F8_E4M3", "U16", "U64", "C64", "f32", ""}) {
+    INFO("dtype " << dtype);
+    std::string header = std::string(R"({"w":{"dtype":")") + dtype +
+                         R"(","shape":[1],"data_offsets":[0,4]}})";
+    CHECK(decode_code(header, f32_bytes({1.0f})) == ErrorCode::kUnsupported);
+  }
+}
+
+TEST_CASE("safetensors: negative or overflowing shapes are corrupt", "[safetensors]") {
+  const char* cases[] = {
+      R"({"w":{"dtype":"F32","shape":[-1],"data_offsets":[0,0]}})",
+      R"({"w":{"dtype":"F32","shape":[2,-2],"data_offsets":[0,0]}})",
+      // 2^32 * 2^32 elements overflows int64.
+      R"({"w":{"dtype":"U8","shape":[4294967296,4294967296],"data_offsets":[0,0]}})",
+      // 2^62 * 4 elements overflows int64 by a factor of two.
+      R"({"w":{"dtype":"F32","shape":[4611686018427387904, 4],"data_offsets":[0,0]}})",
+      // A dimension above INT64_MAX cannot be represented in the shape at all.
+      R"({"w":{"dtype":"U8","shape":[9223372036854775808],"data_offsets":[0,0]}})",
+  };
+  for (const char* header : cases) {
+    INFO("header " << header);
+    CHECK(decode_code(header, {}) == ErrorCode::kCorrupt);
+  }
+}
+
+TEST_CASE("safetensors: data_offsets backwards or past the buffer are out of range",
+          "[safetensors]") {
+  const Bytes eight = f32_bytes({1.0f, 2.0f});
+  CHECK(decode_code(R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[8,4]}})", eight) ==
+        ErrorCode::kStreamOutOfRange);
+  CHECK(decode_code(R"({"w":{"dtype":"F32","shape":[3],"data_offsets":[0,12]}})", eight) ==
+        ErrorCode::kStreamOutOfRange);
+  CHECK(decode_code(R"({"w":{"dtype":"F32","shape":[0],"data_offsets":[9,9]}})", eight) ==
+        ErrorCode::kStreamOutOfRange);
+  CHECK(decode_code(
+            R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,18446744073709551615]}})",
+            eight) == ErrorCode::kStreamOutOfRange);
+}
+
+TEST_CASE("safetensors: byte range not matching shape and dtype is corrupt", "[safetensors]") {
+  const Bytes eight = f32_bytes({1.0f, 2.0f});
+  CHECK(decode_code(R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}})",
+                    f32_bytes({1.0f})) == ErrorCode::kCorrupt);
+  CHECK(decode_code(R"({"w":{"dtype":"F64","shape":[2],"data_offsets":[0,8]}})", eight) ==
+        ErrorCode::kCorrupt);
+  CHECK(decode_code(R"({"w":{"dtype":"F32","shape":[],"data_offsets":[0,8]}})", eight) ==
+        ErrorCode::kCorrupt);
+}
+
+TEST_CASE("safetensors: tensors sharing bytes overlap", "[safetensors]") {
+  const Bytes twelve = f32_bytes({1.0f, 2.0f, 3.0f});
+  CHECK(decode_code(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                    R"("b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
+                    twelve) == ErrorCode::kStreamOverlap);
+  // The same range named twice.
+  CHECK(decode_code(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                    R"("b":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})",
+                    f32_bytes({1.0f, 2.0f})) == ErrorCode::kStreamOverlap);
+  // An empty tensor inside another one.
+  CHECK(decode_code(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                    R"("e":{"dtype":"F32","shape":[0],"data_offsets":[4,4]}})",
+                    f32_bytes({1.0f, 2.0f})) == ErrorCode::kStreamOverlap);
+}
+
+TEST_CASE("safetensors: bytes covered by no tensor are corrupt", "[safetensors]") {
+  const Bytes twelve = f32_bytes({1.0f, 2.0f, 3.0f});
+  // A hole between two tensors.
+  CHECK(decode_code(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
+                    R"("b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}})",
+                    twelve) == ErrorCode::kCorrupt);
+  // A hole before the first tensor.
+  CHECK(decode_code(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})", twelve) ==
+        ErrorCode::kCorrupt);
+}
+
+TEST_CASE("safetensors: data after the last tensor is trailing", "[safetensors]") {
+  Bytes six = f32_bytes({1.0f});
+  six.push_back(0);
+  six.push_back(0);
+  CHECK(decode_code(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})", six) ==
+        ErrorCode::kTrailingBytes);
+  CHECK(decode_code("{}", {0}) == ErrorCode::kTrailingBytes);
+  CHECK(decode_code(R"({"__metadata__":{"k":"v"}})", {0, 0, 0, 0}) == ErrorCode::kTrailingBytes);
+}
+
+TEST_CASE("safetensors: every truncation of a small file is an error", "[safetensors]") {
+  TensorFile file = sample_file();
+  StatusOr<Bytes> encoded = encode_safetensors(file);
+  REQUIRE(encoded.ok());
+  for (size_t size = 0; size < encoded->size(); ++size) {
+    INFO("prefix of " << size << " bytes");
+    Bytes prefix(encoded->begin(), encoded->begin() + size);  // exact size, so ASan sees overreads
+    CHECK_FALSE(decode_safetensors(prefix.data(), prefix.size()).ok());
+  }
+  StatusOr<Bytes> compressed = encode_weights_file(file, true);
+  REQUIRE(compressed.ok());
+  for (size_t size = 0; size < compressed->size(); ++size) {
+    INFO("prefix of " << size << " compressed bytes");
+    Bytes prefix(compressed->begin(), compressed->begin() + size);
+    CHECK_FALSE(decode_weights_file(prefix.data(), prefix.size()).ok());
+  }
+}
+
+TEST_CASE("safetensors: single-byte damage never crashes the reader", "[safetensors]") {
+  StatusOr<Bytes> encoded = encode_safetensors(sample_file());
+  REQUIRE(encoded.ok());
+  test::Rng rng(7);
+  for (int trial = 0; trial < 2000; ++trial) {
+    Bytes damaged = *encoded;
+    size_t header_end = 8 + static_cast<size_t>(damaged[0]) + 256 * damaged[1];
+    damaged[rng.below(std::min(header_end, damaged.size()))] ^=
+        static_cast<uint8_t>(1 + rng.below(255));
+    StatusOr<TensorFile> decoded = decode_safetensors(damaged.data(), damaged.size());
+    if (decoded.ok()) {
+      // Damage that keeps the header valid (a letter of a name, say) must still leave a
+      // consistent file, which the writer accepts.
+      StatusOr<Bytes> reencoded = encode_safetensors(*decoded);
+      CHECK(reencoded.ok());
+    }
+  }
+}
+
+// ---- the writer refuses what it cannot write faithfully ----
+
+TEST_CASE("safetensors: writer rejects inconsistent tensors and reserved or non-UTF-8 names",
+          "[safetensors]") {
+  auto encode_code = [](const TensorFile& file) { return encode_safetensors(file).status().code(); };
+  TensorFile wrong_size;
+  wrong_size.tensors["w"].shape = {3};
+  wrong_size.tensors["w"].data = f32_bytes({1.0f, 2.0f});
+  CHECK(encode_code(wrong_size) == ErrorCode::kInvalidArgument);
+
+  TensorFile negative;
+  negative.tensors["w"].shape = {-1};
+  CHECK(encode_code(negative) == ErrorCode::kInvalidArgument);
+  CHECK(negative.tensors["w"].element_count() == -1);
+
+  TensorFile reserved;
+  reserved.tensors["__metadata__"].shape = {};
+  reserved.tensors["__metadata__"].data = f32_bytes({1.0f});
+  CHECK(encode_code(reserved) == ErrorCode::kInvalidArgument);
+
+  TensorFile bad_name;
+  bad_name.tensors["\xff"].shape = {};
+  bad_name.tensors["\xff"].data = f32_bytes({1.0f});
+  CHECK(encode_code(bad_name) == ErrorCode::kInvalidArgument);
+
+  TensorFile bad_metadata;
+  bad_metadata.metadata["k"] = "\xc3";
+  CHECK(encode_code(bad_metadata) == ErrorCode::kInvalidArgument);
+}
+
+TEST_CASE("safetensors: names and metadata with escapes and non-ASCII survive", "[safetensors]") {
+  TensorFile file;
+  const std::string name = "layer \"0\"\\\n\xc3\xa9\xe2\x82\xac";  // quote, backslash, newline, é, €
+  file.tensors[name].dtype = TensorDtype::kU8;
+  file.tensors[name].shape = {2};
+  file.tensors[name].data = {1, 2};
+  file.metadata["note\t"] = "\x01 control and \xf0\x9f\x98\x80";
+  StatusOr<Bytes> encoded = encode_safetensors(file);
+  REQUIRE(encoded.ok());
+  StatusOr<TensorFile> decoded = decode_safetensors(encoded->data(), encoded->size());
+  REQUIRE(decoded.ok());
+  require_same_tensor_file(*decoded, file);
+}
+
+// ---- zstd frames ----
+
+TEST_CASE("zstd: round trip of small, empty and multi-block buffers", "[zstd]") {
+  test::Rng rng(1);
+  for (size_t size : {size_t{0}, size_t{1}, size_t{1000}, size_t{300000}}) {
+    INFO("size " << size);
+    Bytes data = compressible_bytes(size, rng);
+    StatusOr<Bytes> compressed = zstd_compress(data.data(), data.size(), 3);
+    REQUIRE(compressed.ok());
+    CHECK(has_zstd_magic(compressed->data(), compressed->size()));
+    StatusOr<Bytes> restored = zstd_decompress(compressed->data(), compressed->size(), size);
+    REQUIRE(restored.ok());
+    CHECK(*restored == data);
+    StatusOr<Bytes> with_expected =
+        zstd_decompress(compressed->data(), compressed->size(), UINT64_MAX, size);
+    REQUIRE(with_expected.ok());
+    CHECK(*with_expected == data);
+  }
+  Bytes random = random_bytes(5000, rng);  // incompressible: stored in raw blocks
+  StatusOr<Bytes> compressed = zstd_compress(random.data(), random.size(), 19);
+  REQUIRE(compressed.ok());
+  StatusOr<Bytes> restored = zstd_decompress(compressed->data(), compressed->size(), 1 << 20);
+  REQUIRE(restored.ok());
+  CHECK(*restored == random);
+}
+
+TEST_CASE("zstd: magic detection", "[zstd]") {
+  const uint8_t magic[] = {0x28, 0xB5, 0x2F, 0xFD, 0x00};
+  CHECK(has_zstd_magic(magic, 4));
+  CHECK(has_zstd_magic(magic, 5));
+  CHECK_FALSE(has_zstd_magic(magic, 3));
+  CHECK_FALSE(has_zstd_magic(magic, 0));
+  const uint8_t other[] = {0x28, 0xB5, 0x2F, 0xFE};
+  CHECK_FALSE(has_zstd_magic(other, 4));
+}
+
+TEST_CASE("zstd: concatenated frames decode to the concatenation", "[zstd]") {
+  test::Rng rng(2);
+  Bytes first = compressible_bytes(7000, rng), second = compressible_bytes(9000, rng);
+  StatusOr<Bytes> a = zstd_compress(first.data(), first.size(), 1);
+  StatusOr<Bytes> b = zstd_compress(second.data(), second.size(), 1);
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  Bytes frames = *a;
+  frames.insert(frames.end(), b->begin(), b->end());
+  Bytes expected = first;
+  expected.insert(expected.end(), second.begin(), second.end());
+  StatusOr<Bytes> restored = zstd_decompress(frames.data(), frames.size(), expected.size());
+  REQUIRE(restored.ok());
+  CHECK(*restored == expected);
+  CHECK(zstd_decompress(frames.data(), frames.size(), expected.size() - 1).status().code() ==
+        ErrorCode::kLimitExceeded);
+}
+
+TEST_CASE("zstd: output over the limit is refused", "[zstd]") {
+  test::Rng rng(3);
+  Bytes data = compressible_bytes(200000, rng);
+  StatusOr<Bytes> compressed = zstd_compress(data.data(), data.size(), 3);
+  REQUIRE(compressed.ok());
+  CHECK(zstd_decompress(compressed->data(), compressed->size(), data.size()).ok());
+  for (uint64_t limit : {uint64_t{0}, uint64_t{1}, uint64_t{65536}, uint64_t{data.size() - 1}}) {
+    INFO("limit " << limit);
+    CHECK(zstd_decompress(compressed->data(), compressed->size(), limit).status().code() ==
+          ErrorCode::kLimitExceeded);
+  }
+}
+
+TEST_CASE("zstd: limit holds for frames that do not declare their size", "[zstd]") {
+  test::Rng rng(4);
+  Bytes data = compressible_bytes(150000, rng);
+  // Streaming compression without a pledged size leaves the content size out of the header.
+  ZSTD_CCtx* cctx = ZSTD_createCCtx();
+  REQUIRE(cctx != nullptr);
+  Bytes frame(ZSTD_compressBound(data.size()) + 64);
+  ZSTD_outBuffer out{frame.data(), frame.size(), 0};
+  ZSTD_inBuffer in{data.data(), data.size(), 0};
+  size_t rc = ZSTD_compressStream2(cctx, &out, &in, ZSTD_e_continue);
+  REQUIRE_FALSE(ZSTD_isError(rc));
+  rc = ZSTD_compressStream2(cctx, &out, &in, ZSTD_e_end);
+  ZSTD_freeCCtx(cctx);
+  REQUIRE(rc == 0);
+  frame.resize(out.pos);
+  REQUIRE(ZSTD_getFrameContentSize(frame.data(), frame.size()) == ZSTD_CONTENTSIZE_UNKNOWN);
+
+  StatusOr<Bytes> restored = zstd_decompress(frame.data(), frame.size(), data.size());
+  REQUIRE(restored.ok());
+  CHECK(*restored == data);
+  CHECK(zstd_decompress(frame.data(), frame.size(), 100000).status().code() ==
+        ErrorCode::kLimitExceeded);
+}
+
+TEST_CASE("zstd: a header claiming a huge size is not trusted for allocation", "[zstd]") {
+  test::Rng rng(5);
+  Bytes data = compressible_bytes(70000, rng);  // needs a 4-byte Frame_Content_Size field
+  StatusOr<Bytes> compressed = zstd_compress(data.data(), data.size(), 3);
+  REQUIRE(compressed.ok());
+  Bytes frame = *compressed;
+  // Frame header (RFC 8878 3.1.1.1): magic, descriptor, [window], [dictionary id], content size.
+  const uint8_t descriptor = frame[4];
+  const int size_flag = descriptor >> 6;
+  const bool single_segment = (descriptor >> 5) & 1;
+  const int dictionary_id_bytes[] = {0, 1, 2, 4};
+  size_t content_size_at = 5 + (single_segment ? 0 : 1) + dictionary_id_bytes[descriptor & 3];
+  REQUIRE(size_flag == 2);
+  for (int i = 0; i < 4; ++i) frame[content_size_at + i] = 0xFF;  // claims 4 GiB
+  StatusOr<Bytes> restored = zstd_decompress(frame.data(), frame.size(), kMaxWeightsFileBytes);
+  REQUIRE_FALSE(restored.ok());
+  ErrorCode code = restored.status().code();
+  CHECK((code == ErrorCode::kCorrupt || code == ErrorCode::kLimitExceeded));
+}
+
+TEST_CASE("zstd: windows beyond the decoder's bound are refused", "[zstd]") {
+  Bytes data(1000, 'x');
+  ZSTD_CCtx* cctx = ZSTD_createCCtx();
+  REQUIRE(cctx != nullptr);
+  REQUIRE_FALSE(ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_windowLog, 30)));
+  Bytes frame(ZSTD_compressBound(data.size()) + 64);
+  ZSTD_outBuffer out{frame.data(), frame.size(), 0};
+  ZSTD_inBuffer in{data.data(), data.size(), 0};
+  size_t rc = ZSTD_compressStream2(cctx, &out, &in, ZSTD_e_continue);
+  REQUIRE_FALSE(ZSTD_isError(rc));
+  rc = ZSTD_compressStream2(cctx, &out, &in, ZSTD_e_end);
+  ZSTD_freeCCtx(cctx);
+  REQUIRE(rc == 0);
+  frame.resize(out.pos);
+  CHECK(zstd_decompress(frame.data(), frame.size(), 1 << 20).status().code() ==
+        ErrorCode::kLimitExceeded);
+}
+
+TEST_CASE("zstd: empty input and frames cut short are truncated", "[zstd]") {
+  CHECK(zstd_decompress(nullptr, 0, 100).status().code() == ErrorCode::kTruncated);
+  test::Rng rng(6);
+  Bytes data = compressible_bytes(3000, rng);
+  StatusOr<Bytes> compressed = zstd_compress(data.data(), data.size(), 3);
+  REQUIRE(compressed.ok());
+  for (size_t size = 1; size < compressed->size(); ++size) {
+    INFO("prefix of " << size << " of " << compressed->size() << " bytes");
+    Bytes prefix(compressed->begin(), compressed->begin() + size);
+    CHECK(zstd_decompress(prefix.data(), prefix.size(), 1 << 20).status().code() ==
+          ErrorCode::kTruncated);
+  }
+}
+
+TEST_CASE("zstd: damaged frames and trailing garbage are corrupt", "[zstd]") {
+  // Valid magic, then a frame descriptor with its reserved bit set.
+  Bytes reserved_bit = {0x28, 0xB5, 0x2F, 0xFD, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00};
+  CHECK(zstd_decompress(reserved_bit.data(), reserved_bit.size(), 1 << 20).status().code() ==
+        ErrorCode::kCorrupt);
+  Bytes not_zstd = {'n', 'o', 't', ' ', 'z', 's', 't', 'd'};
+  CHECK(zstd_decompress(not_zstd.data(), not_zstd.size(), 1 << 20).status().code() ==
+        ErrorCode::kCorrupt);
+
+  test::Rng rng(8);
+  Bytes data = compressible_bytes(3000, rng);
+  StatusOr<Bytes> compressed = zstd_compress(data.data(), data.size(), 3);
+  REQUIRE(compressed.ok());
+  Bytes with_garbage = *compressed;
+  for (uint8_t b : {'j', 'u', 'n', 'k', '!', '!', '!', '!'}) with_garbage.push_back(b);
+  CHECK(zstd_decompress(with_garbage.data(), with_garbage.size(), 1 << 20).status().code() ==
+        ErrorCode::kCorrupt);
+
+  // A block header whose type is the reserved value 3.
+  Bytes bad_block = *compressed;
+  const uint8_t descriptor = bad_block[4];
+  const bool single_segment = (descriptor >> 5) & 1;
+  const int content_size_bytes[] = {single_segment ? 1 : 0, 2, 4, 8};
+  size_t block_at = 5 + (single_segment ? 0 : 1) + content_size_bytes[descriptor >> 6];
+  REQUIRE((descriptor & 3) == 0);  // no dictionary id
+  bad_block[block_at] |= 0x06;
+  CHECK(zstd_decompress(bad_block.data(), bad_block.size(), 1 << 20).status().code() ==
+        ErrorCode::kCorrupt);
+}
+
+TEST_CASE("zstd: output of the wrong expected size is corrupt", "[zstd]") {
+  test::Rng rng(9);
+  Bytes data = compressible_bytes(5000, rng);
+  StatusOr<Bytes> compressed = zstd_compress(data.data(), data.size(), 3);
+  REQUIRE(compressed.ok());
+  CHECK(zstd_decompress(compressed->data(), compressed->size(), 1 << 20, data.size()).ok());
+  CHECK(zstd_decompress(compressed->data(), compressed->size(), 1 << 20, data.size() + 1)
+            .status()
+            .code() == ErrorCode::kCorrupt);
+  CHECK(zstd_decompress(compressed->data(), compressed->size(), 1 << 20, data.size() - 1)
+            .status()
+            .code() == ErrorCode::kCorrupt);
+  CHECK(zstd_decompress(compressed->data(), compressed->size(), 1 << 20, 0).status().code() ==
+        ErrorCode::kCorrupt);
+  // Within the limit, too long for expected_size is corrupt; past the limit it is a limit error.
+  CHECK(zstd_decompress(compressed->data(), compressed->size(), 100, 50).status().code() ==
+        ErrorCode::kCorrupt);
+  CHECK(zstd_decompress(compressed->data(), compressed->size(), 100, 200).status().code() ==
+        ErrorCode::kLimitExceeded);
+}
+
+}  // namespace
+}  // namespace facet
