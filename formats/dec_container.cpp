@@ -20,6 +20,7 @@ struct ParsedHeader {
 StatusOr<ParsedHeader> parse_header(const uint8_t* data, size_t size) {
   // §2 magic: a short input that is a prefix of the magic is a truncated file, anything else
   // is not a .fct file at all.
+  FACET_RETURN_ERROR_IF(size == 0, kTruncated, "file is empty");
   const size_t magic_bytes = std::min(size, kFctMagic.size());
   FACET_RETURN_ERROR_IF(std::memcmp(data, kFctMagic.data(), magic_bytes) != 0, kBadMagic,
                         "not a Facet file (bad magic number)");

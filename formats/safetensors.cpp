@@ -271,8 +271,18 @@ StatusOr<Bytes> encode_safetensors(const TensorFile& file) {
     for (const auto& [key, value] : file.metadata) metadata[key] = value;
     header[kMetadataKey] = std::move(metadata);
   }
+  // Data layout: largest element size first, then by name (the reference writer's order), so
+  // every tensor starts at a multiple of its element size and zero-copy loaders can map it.
+  std::vector<const std::pair<const std::string, TensorData>*> layout;
+  for (const auto& entry : file.tensors) layout.push_back(&entry);
+  std::stable_sort(layout.begin(), layout.end(), [](const auto* a, const auto* b) {
+    return dtype_size(a->second.dtype) > dtype_size(b->second.dtype);
+  });
+  std::map<std::string, std::pair<uint64_t, uint64_t>> offsets;
   uint64_t offset = 0;
-  for (const auto& [name, tensor] : file.tensors) {  // std::map iterates in name order
+  for (const auto* entry : layout) {
+    const std::string& name = entry->first;
+    const TensorData& tensor = entry->second;
     FACET_RETURN_ERROR_IF(name == kMetadataKey, kInvalidArgument,
                           "a tensor cannot be named __metadata__");
     std::optional<uint64_t> byte_size = checked_byte_size(tensor.dtype, tensor.shape);
@@ -282,12 +292,15 @@ StatusOr<Bytes> encode_safetensors(const TensorFile& file) {
     FACET_RETURN_ERROR_IF(*byte_size != tensor.data.size(), kInvalidArgument,
                           "tensor \"" + name + "\": " + std::to_string(tensor.data.size()) +
                               " bytes of data for a shape needing " + std::to_string(*byte_size));
+    offsets[name] = {offset, offset + *byte_size};
+    offset += *byte_size;
+  }
+  for (const auto& [name, tensor] : file.tensors) {  // header entries in name order
     nlohmann::ordered_json info = nlohmann::ordered_json::object();
     info["dtype"] = dtype_name(tensor.dtype);
     info["shape"] = tensor.shape;
-    info["data_offsets"] = {offset, offset + *byte_size};
+    info["data_offsets"] = {offsets[name].first, offsets[name].second};
     header[name] = std::move(info);
-    offset += *byte_size;
   }
 
   std::string header_text;
@@ -305,7 +318,7 @@ StatusOr<Bytes> encode_safetensors(const TensorFile& file) {
   ByteWriter writer(&out);
   writer.u64(header_text.size());
   writer.bytes(header_text);
-  for (const auto& [name, tensor] : file.tensors) writer.bytes(tensor.data.data(), tensor.data.size());
+  for (const auto* entry : layout) writer.bytes(entry->second.data.data(), entry->second.data.size());
   return out;
 }
 
@@ -378,7 +391,7 @@ StatusOr<Bytes> encode_weights_file(const TensorFile& file, bool zstd_compress_o
                                     int zstd_level) {
   FACET_ASSIGN_OR_RETURN(Bytes plain, encode_safetensors(file));
   if (!zstd_compress_output) return plain;
-  return zstd_compress(plain.data(), plain.size(), zstd_level);
+  return zstd_compress(plain.data(), plain.size(), zstd_level, /*content_checksum=*/true);
 }
 
 }  // namespace facet

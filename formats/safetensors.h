@@ -22,7 +22,7 @@ struct TensorData {
   std::vector<int64_t> shape;
   Bytes data;
 
-  int64_t element_count() const;
+  int64_t element_count() const;  // 1 for rank 0; -1 for a negative dim or int64 overflow
 };
 
 // A safetensors file: named tensors plus the free-form string metadata ("__metadata__").

@@ -41,9 +41,13 @@ bool has_zstd_magic(const uint8_t* data, size_t size) {
   return size >= 4 && data[0] == 0x28 && data[1] == 0xB5 && data[2] == 0x2F && data[3] == 0xFD;
 }
 
-StatusOr<Bytes> zstd_compress(const uint8_t* data, size_t size, int level) {
+StatusOr<Bytes> zstd_compress(const uint8_t* data, size_t size, int level, bool content_checksum) {
   Bytes out(ZSTD_compressBound(size));
-  size_t written = ZSTD_compress(out.data(), out.size(), data, size, level);
+  std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> context(ZSTD_createCCtx(), ZSTD_freeCCtx);
+  if (!context) return make_error(ErrorCode::kInternal, "cannot create a zstd context");
+  ZSTD_CCtx_setParameter(context.get(), ZSTD_c_compressionLevel, level);
+  ZSTD_CCtx_setParameter(context.get(), ZSTD_c_checksumFlag, content_checksum ? 1 : 0);
+  size_t written = ZSTD_compress2(context.get(), out.data(), out.size(), data, size);
   if (ZSTD_isError(written)) return zstd_error(ErrorCode::kInternal, "zstd compression failed", written);
   out.resize(written);
   return out;

@@ -10,7 +10,10 @@ namespace facet {
 
 bool has_zstd_magic(const uint8_t* data, size_t size);
 
-StatusOr<Bytes> zstd_compress(const uint8_t* data, size_t size, int level);
+// content_checksum adds zstd's 4-byte XXH64 of the content, checked on decompression; streams
+// inside a .fct file skip it because the container checksums every stream already.
+StatusOr<Bytes> zstd_compress(const uint8_t* data, size_t size, int level,
+                              bool content_checksum = false);
 
 // Decompresses one or more concatenated frames. Fails (kLimitExceeded) as soon as the output
 // would exceed max_output_bytes, and (kCorrupt / kTruncated) on damaged input. When

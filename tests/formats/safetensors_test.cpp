@@ -127,6 +127,23 @@ TEST_CASE("safetensors: round trip of every dtype, a scalar, an empty tensor and
   CHECK(*reencoded == *encoded);
 }
 
+TEST_CASE("safetensors: every tensor's data is aligned to its element size", "[safetensors]") {
+  // Name order alone would put the 3-byte U8 tensor "a" before the F32 "b" at offset 3.
+  TensorFile file;
+  file.tensors["a"] = TensorData{TensorDtype::kU8, {3}, Bytes{1, 2, 3}};
+  file.tensors["b"] = TensorData{TensorDtype::kF32, {2}, f32_bytes({1.0f, 2.0f})};
+  file.tensors["c"] = TensorData{TensorDtype::kF16, {1}, Bytes{0, 60}};
+  StatusOr<Bytes> encoded = encode_safetensors(file);
+  REQUIRE(encoded.ok());
+  const std::string text(encoded->begin() + 8, encoded->end());
+  CHECK(text.find(R"("b":{"dtype":"F32","shape":[2],"data_offsets":[0,8]})") != std::string::npos);
+  CHECK(text.find(R"("c":{"dtype":"F16","shape":[1],"data_offsets":[8,10]})") != std::string::npos);
+  CHECK(text.find(R"("a":{"dtype":"U8","shape":[3],"data_offsets":[10,13]})") != std::string::npos);
+  StatusOr<TensorFile> decoded = decode_safetensors(encoded->data(), encoded->size());
+  REQUIRE(decoded.ok());
+  require_same_tensor_file(*decoded, file);
+}
+
 TEST_CASE("safetensors: a file with no tensors and no metadata", "[safetensors]") {
   StatusOr<Bytes> encoded = encode_safetensors(TensorFile{});
   REQUIRE(encoded.ok());

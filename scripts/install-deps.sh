@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs Facet's build and test dependencies from Debian 12's packages (only what is missing).
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  libpng-dev libzstd-dev libxxhash-dev
+  libopencv-dev
+  libcli11-dev nlohmann-json3-dev catch2
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [[ ${#missing[@]} -eq 0 ]]; then
+  exit 0
+fi
+echo "installing: ${missing[*]}"
+sudo=""
+[[ $(id -u) -eq 0 ]] || sudo="sudo"
+$sudo apt-get update -q
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
