@@ -30,6 +30,16 @@ int report_error(const Status& status) {
   return exit_code_for(status.code());
 }
 
+namespace {
+std::string& program_path_storage() {
+  static std::string path;
+  return path;
+}
+}  // namespace
+
+const std::string& program_path() { return program_path_storage(); }
+void set_program_path(const std::string& path) { program_path_storage() = path; }
+
 std::string hex(uint64_t value, int digits) {
   char buffer[24];
   std::snprintf(buffer, sizeof buffer, "%0*llx", digits, static_cast<unsigned long long>(value));

@@ -21,6 +21,10 @@ int exit_code_for(ErrorCode code);
 // Prints "facet: error: <code>: <message>" to stderr and returns the matching exit code.
 int report_error(const Status& status);
 
+// The path this process was started as (argv[0]), for finding files shipped beside it.
+const std::string& program_path();
+void set_program_path(const std::string& path);
+
 // Hexadecimal rendering of a 32- or 64-bit value, zero-padded.
 std::string hex(uint64_t value, int digits);
 

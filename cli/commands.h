@@ -12,5 +12,7 @@ using Runner = std::function<int()>;
 
 void add_inspect_command(CLI::App& app, Runner* run);
 void add_bench_command(CLI::App& app, Runner* run);
+void add_codec_commands(CLI::App& app, Runner* run);  // compress, decompress
+void add_train_command(CLI::App& app, Runner* run);
 
 }  // namespace facet::cli

@@ -12,9 +12,12 @@ const char* kDescription =
     "Facet: a learned image codec whose files are made of named, editable factors.";
 
 const char* kFooter = R"(Examples:
+  facet compress photo.png -o photo.fct -q 60   compress with the shipped model
+  facet decompress photo.fct -o photo.png       decompress to PNG
   facet inspect photo.fct                 show the header and the factor table
   facet inspect photo.fct --json          the same, for machines
   facet bench entropy                     rANS overhead and throughput on one core
+  facet train --data photos/ --steps 2000 -o model.safetensors
 
 Exit codes:
   0  success
@@ -35,7 +38,10 @@ int main(int argc, char** argv) {
 
   facet::cli::Runner run;
   facet::cli::add_inspect_command(app, &run);
+  facet::cli::add_codec_commands(app, &run);
+  facet::cli::add_train_command(app, &run);
   facet::cli::add_bench_command(app, &run);
+  facet::cli::set_program_path(argv[0]);
 
   try {
     app.parse(argc, argv);

@@ -43,7 +43,8 @@ StatusOr<Bytes> encode_safetensors(const TensorFile& file);
 StatusOr<TensorFile> decode_safetensors(const uint8_t* data, size_t size);
 
 // Weights files as Facet stores them: safetensors, or safetensors inside one zstd frame
-// (detected from the zstd magic number).
+// (detected from the zstd magic number). Defined in weights_file.cpp, which needs zstd; the rest
+// of this header (safetensors.cpp) needs only nlohmann-json, so the trainer can build without zstd.
 StatusOr<TensorFile> decode_weights_file(const uint8_t* data, size_t size);
 StatusOr<Bytes> encode_weights_file(const TensorFile& file, bool zstd_compress, int zstd_level = 19);
 

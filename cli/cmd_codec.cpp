@@ -1,0 +1,135 @@
+// facet compress / facet decompress: image <-> .fct with a photo model.
+#include <ATen/Parallel.h>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <thread>
+
+#include "cli/cli_common.h"
+#include "cli/commands.h"
+#include "codec/codec.h"
+#include "common/file_io.h"
+#include "formats/image_io.h"
+
+namespace facet::cli {
+namespace {
+
+struct CodecCommandOptions {
+  std::string input, output, model;
+  double quality = 75;
+  int threads = 0;
+  int tile = 64;
+  bool force = false;
+  bool verbose = false;
+};
+
+int default_threads() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+StatusOr<std::shared_ptr<CodecModel>> load_model_option(const std::string& model) {
+  std::string path = model;
+  if (path.empty()) {
+    FACET_ASSIGN_OR_RETURN(path, find_default_model(program_path()));
+  }
+  return load_codec_model(path);
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+int run_compress(const CodecCommandOptions& o) {
+  const auto start = std::chrono::steady_clock::now();
+  const int threads = o.threads > 0 ? o.threads : default_threads();
+  at::set_num_threads(threads);
+  auto input = read_file(o.input);
+  if (!input.ok()) return report_error(input.status());
+  auto image = decode_image(input->data(), input->size());
+  if (!image.ok()) return report_error(image.status().with_context(o.input));
+  auto model = load_model_option(o.model);
+  if (!model.ok()) return report_error(model.status());
+  CompressOptions options;
+  options.quality = o.quality;
+  options.threads = threads;
+  options.tile_latents = o.tile;
+  CodingTimes times;
+  auto encoded = compress_image(*image, **model, options, &times);
+  if (!encoded.ok()) return report_error(encoded.status().with_context(o.input));
+  WriteOptions write;
+  write.overwrite = o.force;
+  Status written = write_file_atomic(o.output, *encoded, write);
+  if (!written.ok()) return report_error(written);
+  if (o.verbose) {
+    std::fprintf(stderr,
+                 "%s: %ux%u, %zu bytes, %.4f bpp, q %.1f, %d threads: analysis %.3f s, hyper %.3f s, "
+                 "entropy %.3f s, total %.3f s\n",
+                 o.output.c_str(), image->width, image->height, encoded->size(),
+                 8.0 * encoded->size() / double(image->pixel_count()), o.quality, threads, times.analysis_s,
+                 times.hyper_s, times.entropy_s, seconds_since(start));
+  }
+  return kExitOk;
+}
+
+int run_decompress(const CodecCommandOptions& o) {
+  const auto start = std::chrono::steady_clock::now();
+  const int threads = o.threads > 0 ? o.threads : default_threads();
+  at::set_num_threads(threads);
+  auto input = read_file(o.input);
+  if (!input.ok()) return report_error(input.status());
+  auto model = load_model_option(o.model);
+  if (!model.ok()) return report_error(model.status());
+  DecompressOptions options;
+  options.threads = threads;
+  options.tile_latents = o.tile;
+  CodingTimes times;
+  auto image = decompress_image(input->data(), input->size(), **model, options, &times);
+  if (!image.ok()) return report_error(image.status().with_context(o.input));
+  auto png = encode_png(*image);
+  if (!png.ok()) return report_error(png.status());
+  WriteOptions write;
+  write.overwrite = o.force;
+  Status written = write_file_atomic(o.output, *png, write);
+  if (!written.ok()) return report_error(written);
+  if (o.verbose) {
+    std::fprintf(stderr,
+                 "%s: %ux%u from %zu bytes (%.4f bpp), %d threads: entropy %.3f s, hyper %.3f s, "
+                 "synthesis %.3f s, total %.3f s\n",
+                 o.output.c_str(), image->width, image->height, input->size(),
+                 8.0 * input->size() / double(image->pixel_count()), threads, times.entropy_s, times.hyper_s,
+                 times.synthesis_s, seconds_since(start));
+  }
+  return kExitOk;
+}
+
+void add_common(CLI::App* cmd, CodecCommandOptions& o) {
+  cmd->add_option("-o,--output", o.output, "Output file ('-' for standard output)")->required();
+  cmd->add_option("--model", o.model, "Weights file (default: the shipped model)");
+  cmd->add_option("--threads", o.threads, "Threads (default: all cores)")->check(CLI::Range(0, 1024));
+  cmd->add_option("--tile", o.tile, "Tile edge in latents (16 px each) for bounded memory; 0 = whole image")
+      ->check(CLI::Range(0, 4096))
+      ->capture_default_str();
+  cmd->add_flag("-f,--force", o.force, "Overwrite an existing output");
+  cmd->add_flag("-v,--verbose", o.verbose, "Print size, bpp and timings to stderr");
+}
+
+}  // namespace
+
+void add_codec_commands(CLI::App& app, Runner* run) {
+  auto c = std::make_shared<CodecCommandOptions>();
+  CLI::App* compress = app.add_subcommand("compress", "Compress an image (PNG, JPEG, WebP, BMP, TIFF, PPM) to .fct");
+  compress->add_option("INPUT", c->input, "Image file ('-' for standard input)")->required();
+  compress->add_option("-q,--quality", c->quality, "Quality 0..100 (continuous)")
+      ->check(CLI::Range(0.0, 100.0))
+      ->capture_default_str();
+  add_common(compress, *c);
+  compress->footer("Examples:\n  facet compress photo.png -o photo.fct -q 60\n  cat photo.png | facet compress - -o - > photo.fct");
+  compress->callback([c, run] { *run = [c] { return run_compress(*c); }; });
+
+  auto d = std::make_shared<CodecCommandOptions>();
+  CLI::App* decompress = app.add_subcommand("decompress", "Decompress a .fct file to PNG");
+  decompress->add_option("INPUT", d->input, "Facet file ('-' for standard input)")->required();
+  add_common(decompress, *d);
+  decompress->footer("Example:\n  facet decompress photo.fct -o photo.png -v");
+  decompress->callback([d, run] { *run = [d] { return run_decompress(*d); }; });
+}
+
+}  // namespace facet::cli

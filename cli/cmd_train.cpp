@@ -1,0 +1,205 @@
+// facet train: trains a photo model from a directory of images or a packed crops file.
+#include <ATen/Parallel.h>
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <opencv2/imgproc.hpp>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "cli/cli_common.h"
+#include "cli/commands.h"
+#include "codec/crops.h"
+#include "codec/trainer.h"
+#include "common/file_io.h"
+#include "formats/image_io.h"
+#include "formats/safetensors.h"
+
+namespace facet::cli {
+namespace {
+
+struct TrainCommandOptions {
+  TrainOptions train;
+  std::string data, eval, save_crops, lambdas;
+  int crop_size = 256;
+  int crops_per_image = 8;
+  int max_edge = 1024;  // larger photos are downscaled first (less noise, more content per crop)
+  int threads = 0;
+  bool zstd = false;
+};
+
+// RGB 8-bit copy of an image, downscaled so its longer edge is at most max_edge.
+cv::Mat to_rgb8(const Image& image, int max_edge) {
+  cv::Mat rgb(int(image.height), int(image.width), CV_8UC3);
+  const int colors = image.color_channels();
+  for (uint32_t y = 0; y < image.height; ++y)
+    for (uint32_t x = 0; x < image.width; ++x)
+      for (int c = 0; c < 3; ++c) {
+        uint32_t v = image.at(x, y, colors == 1 ? 0 : c);
+        if (image.bit_depth == 16) v = (v * 255 + 32767) / 65535;
+        rgb.at<cv::Vec3b>(int(y), int(x))[c] = uint8_t(v);
+      }
+  const int longest = std::max(rgb.rows, rgb.cols);
+  if (longest > max_edge) {
+    const double f = double(max_edge) / longest;
+    cv::resize(rgb, rgb, cv::Size(), f, f, cv::INTER_AREA);
+  }
+  return rgb;
+}
+
+StatusOr<CropSet> crops_from_directory(const std::string& dir, int size, int per_image, int max_edge,
+                                       uint64_t seed) {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> files;
+  std::error_code ec;
+  for (const auto& e : fs::recursive_directory_iterator(dir, ec))
+    if (e.is_regular_file()) files.push_back(e.path());
+  FACET_RETURN_ERROR_IF(ec, kIo, "cannot list '" + dir + "': " + ec.message());
+  std::sort(files.begin(), files.end());
+  CropSet crops;
+  crops.size = size;
+  std::mt19937_64 rng(seed);
+  int used = 0;
+  for (const auto& path : files) {
+    auto bytes = read_file(path.string());
+    if (!bytes.ok()) continue;
+    if (detect_image_kind(bytes->data(), bytes->size()) == ImageFileKind::kUnknown) continue;
+    auto image = decode_image(bytes->data(), bytes->size());
+    if (!image.ok()) {
+      std::fprintf(stderr, "facet: skipping %s: %s\n", path.c_str(), image.status().to_string().c_str());
+      continue;
+    }
+    cv::Mat rgb = to_rgb8(*image, max_edge);
+    if (rgb.rows < size || rgb.cols < size) continue;
+    ++used;
+    std::uniform_int_distribution<int> oy(0, rgb.rows - size), ox(0, rgb.cols - size);
+    for (int k = 0; k < per_image; ++k) {
+      const int y0 = oy(rng), x0 = ox(rng);
+      for (int y = 0; y < size; ++y) {
+        const uint8_t* row = rgb.ptr<uint8_t>(y0 + y) + size_t(x0) * 3;
+        crops.pixels.insert(crops.pixels.end(), row, row + size_t(size) * 3);
+      }
+      ++crops.count;
+    }
+  }
+  FACET_RETURN_ERROR_IF(crops.count == 0, kInvalidArgument,
+                        "no image of at least " + std::to_string(size) + " pixels in '" + dir + "'");
+  std::fprintf(stderr, "facet: %lld crops of %dx%d from %d images in %s\n", (long long)crops.count, size, size,
+               used, dir.c_str());
+  return crops;
+}
+
+StatusOr<CropSet> load_crops(const std::string& source, const TrainCommandOptions& o, uint64_t seed) {
+  if (std::filesystem::is_directory(source))
+    return crops_from_directory(source, o.crop_size, o.crops_per_image, o.max_edge, seed);
+  return read_crop_file(source);
+}
+
+int run_train(TrainCommandOptions o) {
+  at::set_num_threads(o.threads > 0 ? o.threads : int(std::max(1u, std::thread::hardware_concurrency())));
+  if (!o.lambdas.empty()) {
+    o.train.config.lambdas.clear();
+    std::stringstream in(o.lambdas);
+    for (std::string item; std::getline(in, item, ',');) {
+      try {
+        o.train.config.lambdas.push_back(std::stod(item));
+      } catch (const std::exception&) {
+        return report_error(make_error(ErrorCode::kInvalidArgument, "bad --lambdas list"));
+      }
+    }
+  }
+  Status valid = o.train.config.validate();
+  if (!valid.ok()) return report_error(make_error(ErrorCode::kInvalidArgument, valid.message()));
+  auto train_crops = load_crops(o.data, o, o.train.seed);
+  if (!train_crops.ok()) return report_error(train_crops.status());
+  if (!o.save_crops.empty()) {
+    WriteOptions overwrite;
+    overwrite.overwrite = true;
+    Status s = write_file_atomic(o.save_crops, encode_crop_file(*train_crops), overwrite);
+    if (!s.ok()) return report_error(s);
+    std::fprintf(stderr, "facet: wrote %s\n", o.save_crops.c_str());
+    if (o.train.steps == 0) return kExitOk;
+  }
+  std::unique_ptr<CropSet> eval_crops;
+  if (!o.eval.empty()) {
+    TrainCommandOptions eval_options = o;
+    eval_options.crops_per_image = 1;
+    auto e = load_crops(o.eval, eval_options, 7);
+    if (!e.ok()) return report_error(e.status());
+    eval_crops = std::make_unique<CropSet>(std::move(e).value());
+  }
+  // The trainer writes plain safetensors; a .zst output is compressed here.
+  const bool compress = o.train.output.size() > 4 && o.train.output.substr(o.train.output.size() - 4) == ".zst";
+  const std::string final_output = o.train.output;
+  if (compress) o.train.output = final_output + ".tmp-plain";
+  Status status = train_photo_model(o.train, *train_crops, eval_crops.get(), [](const TrainProgress& p) {
+    if (p.is_eval) {
+      std::printf("eval  step %7lld  rate point %d  bpp %.4f  PSNR %.2f dB\n", (long long)p.step, p.rate_point,
+                  p.bpp, p.psnr);
+    } else {
+      std::printf("train step %7lld  loss %.4f  bpp %.4f  PSNR %.2f dB  lr %.2e  %.2f steps/s\n",
+                  (long long)p.step, p.loss, p.bpp, p.psnr, p.learning_rate, p.steps_per_second);
+    }
+    std::fflush(stdout);
+  });
+  if (!status.ok()) return report_error(status);
+  if (compress) {
+    auto plain = read_file(o.train.output);
+    if (!plain.ok()) return report_error(plain.status());
+    auto tensors = decode_safetensors(plain->data(), plain->size());
+    if (!tensors.ok()) return report_error(tensors.status());
+    auto packed = encode_weights_file(*tensors, true);
+    if (!packed.ok()) return report_error(packed.status());
+    WriteOptions overwrite;
+    overwrite.overwrite = true;
+    Status s = write_file_atomic(final_output, *packed, overwrite);
+    std::remove(o.train.output.c_str());
+    if (!s.ok()) return report_error(s);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_train_command(CLI::App& app, Runner* run) {
+  auto o = std::make_shared<TrainCommandOptions>();
+  TrainOptions& t = o->train;
+  CLI::App* cmd = app.add_subcommand("train", "Train a photo model (CPU here; CUDA with a CUDA LibTorch build)");
+  cmd->add_option("--data", o->data, "Training images (directory) or packed crops file")->required();
+  cmd->add_option("--eval", o->eval, "Held-out images (directory) or crops file, evaluated every --eval-every steps");
+  cmd->add_option("--save-crops", o->save_crops, "Write the training crops to this file (with --steps 0: and stop)");
+  cmd->add_option("--crop-size", o->crop_size, "Edge of the stored crops")->capture_default_str();
+  cmd->add_option("--crops-per-image", o->crops_per_image, "Crops taken from each image")->capture_default_str();
+  cmd->add_option("-o,--output", t.output, "Final weights file (.safetensors, or .safetensors.zst)");
+  cmd->add_option("--steps", t.steps, "Total optimizer steps")->capture_default_str();
+  cmd->add_option("--batch", t.batch, "Batch size")->capture_default_str();
+  cmd->add_option("--patch", t.crop, "Training patch edge (multiple of 64)")->capture_default_str();
+  cmd->add_option("--lr", t.learning_rate, "Peak learning rate")->capture_default_str();
+  cmd->add_option("--warmup", t.warmup_steps, "Linear warm-up steps")->capture_default_str();
+  cmd->add_option("--truncation", t.truncation_probability, "Share of steps that drop trailing latent groups")
+      ->capture_default_str();
+  cmd->add_option("--checkpoint", t.checkpoint, "Checkpoint file (weights + Adam state)");
+  cmd->add_option("--checkpoint-every", t.checkpoint_every, "Steps between checkpoints")->capture_default_str();
+  cmd->add_flag("--resume", t.resume, "Continue from --checkpoint");
+  cmd->add_option("--log-every", t.log_every, "Steps between progress lines")->capture_default_str();
+  cmd->add_option("--eval-every", t.eval_every, "Steps between evaluations (0: at the end)")->capture_default_str();
+  cmd->add_option("--seed", t.seed, "Random seed")->capture_default_str();
+  cmd->add_option("--device", t.device, "cpu or cuda")->capture_default_str();
+  cmd->add_option("--threads", o->threads, "CPU threads (default: all cores)");
+  cmd->add_option("--n", t.config.n, "Transform channels")->capture_default_str();
+  cmd->add_option("--m", t.config.m, "Latent channels")->capture_default_str();
+  cmd->add_option("--hyper-n", t.config.hyper_n, "Hyper-latent channels")->capture_default_str();
+  cmd->add_option("--groups", t.config.groups, "Latent groups, coarse to fine")->capture_default_str();
+  cmd->add_option("--lambdas", o->lambdas, "Comma-separated rate-point lambdas (increasing)");
+  cmd->add_option("--model-id", t.config.model_id, "Name stored in the model and in every file")->capture_default_str();
+  cmd->footer(
+      "Examples:\n"
+      "  facet train --data photos/ --eval holdout/ --steps 2000 -o model.safetensors.zst\n"
+      "  facet train --data photos/ --save-crops crops.bin --steps 0      pack crops for another machine\n"
+      "  facet train --data crops.bin --checkpoint ck.safetensors --resume --steps 4000 -o model.safetensors");
+  cmd->callback([o, run] { *run = [o] { return run_train(*o); }; });
+}
+
+}  // namespace facet::cli

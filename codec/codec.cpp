@@ -1,0 +1,329 @@
+// compress_image / decompress_image: LibTorch transforms, deterministic hyper-synthesis, rANS.
+#include "codec/codec.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <unistd.h>
+
+#include "common/file_io.h"
+#include "formats/checksum.h"
+#include "formats/container_streams.h"
+#include "formats/safetensors.h"
+
+namespace facet {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+const char* kHyperStream = "hyper";
+std::string structure_name(int g) { return "structure." + std::to_string(g); }
+
+int round_up(int v, int multiple) { return (v + multiple - 1) / multiple * multiple; }
+
+// Catches LibTorch's exceptions at the codec boundary (STYLE.md: one error type).
+template <typename F>
+auto guard_torch(F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const c10::Error& e) {
+    return make_error(ErrorCode::kInternal, std::string("LibTorch: ") + e.what_without_backtrace());
+  } catch (const std::bad_alloc&) {
+    return make_error(ErrorCode::kLimitExceeded, "out of memory");
+  }
+}
+
+// [1, 3, H, W] in [0, 1]; gray is repeated, alpha ignored, 16-bit rounded to 8 (FORMAT.md §5.5).
+torch::Tensor image_to_tensor(const Image& image) {
+  const int64_t h = image.height, w = image.width;
+  auto x = torch::empty({1, 3, h, w}, torch::kFloat32);
+  float* dst = x.data_ptr<float>();
+  const int colors = image.color_channels();
+  for (int64_t y = 0; y < h; ++y)
+    for (int64_t xx = 0; xx < w; ++xx)
+      for (int c = 0; c < 3; ++c) {
+        uint32_t v = image.samples[(y * w + xx) * image.channels + (colors == 1 ? 0 : c)];
+        if (image.bit_depth == 16) v = (v * 255 + 32767) / 65535;
+        dst[(c * h + y) * w + xx] = float(v) / 255.0f;
+      }
+  return x;
+}
+
+// Runs `transform` over tiles of `output_size` latents (plus a halo), so that memory stays
+// bounded for large images. `scale` is pixels per latent on the transform's input side
+// (16 for analysis, 1 for synthesis) and `out_scale` on its output side (1 / 16).
+template <typename Transform, typename Sink>
+void for_each_tile(int latent_h, int latent_w, int tile, Transform&& transform, Sink&& sink) {
+  if (tile <= 0) tile = std::max(latent_h, latent_w);
+  for (int ty = 0; ty < latent_h; ty += tile)
+    for (int tx = 0; tx < latent_w; tx += tile) {
+      const int y0 = std::max(0, ty - kTileHaloLatents), x0 = std::max(0, tx - kTileHaloLatents);
+      const int y1 = std::min(latent_h, ty + tile + kTileHaloLatents);
+      const int x1 = std::min(latent_w, tx + tile + kTileHaloLatents);
+      auto out = transform(y0, y1, x0, x1);
+      sink(out, ty - y0, tx - x0, ty, tx, std::min(tile, latent_h - ty), std::min(tile, latent_w - tx));
+    }
+}
+
+torch::Tensor tiled_analysis(PhotoModel& net, const torch::Tensor& x, int tile) {
+  const int lh = int(x.size(2)) / kLatentStride, lw = int(x.size(3)) / kLatentStride;
+  auto y = torch::empty({1, net->config().m, lh, lw});
+  for_each_tile(
+      lh, lw, tile,
+      [&](int y0, int y1, int x0, int x1) {
+        return net->analysis(x.slice(2, y0 * kLatentStride, y1 * kLatentStride)
+                                 .slice(3, x0 * kLatentStride, x1 * kLatentStride));
+      },
+      [&](const torch::Tensor& out, int oy, int ox, int ty, int tx, int th, int tw) {
+        y.slice(2, ty, ty + th).slice(3, tx, tx + tw).copy_(out.slice(2, oy, oy + th).slice(3, ox, ox + tw));
+      });
+  return y;
+}
+
+// Synthesis straight into 8-bit samples of `image` (cropping the padding).
+void tiled_synthesis(PhotoModel& net, const torch::Tensor& y_hat, int tile, Image* image) {
+  const int lh = int(y_hat.size(2)), lw = int(y_hat.size(3));
+  const int colors = image->color_channels();
+  for_each_tile(
+      lh, lw, tile,
+      [&](int y0, int y1, int x0, int x1) {
+        return net->synthesis(y_hat.slice(2, y0, y1).slice(3, x0, x1));
+      },
+      [&](const torch::Tensor& out, int oy, int ox, int ty, int tx, int th, int tw) {
+        const int s = kLatentStride;
+        auto px = out.slice(2, oy * s, (oy + th) * s).slice(3, ox * s, (ox + tw) * s);
+        auto q = torch::round(px.clamp(0.0, 1.0) * 255.0).to(torch::kInt32).contiguous();
+        const int32_t* v = q.data_ptr<int32_t>();
+        const int h = th * s, w = tw * s;
+        for (int yy = 0; yy < h; ++yy) {
+          const uint32_t py = uint32_t(ty * s + yy);
+          if (py >= image->height) break;
+          for (int xx = 0; xx < w; ++xx) {
+            const uint32_t pxx = uint32_t(tx * s + xx);
+            if (pxx >= image->width) break;
+            const int32_t r = v[(0 * h + yy) * w + xx], g = v[(1 * h + yy) * w + xx], b = v[(2 * h + yy) * w + xx];
+            uint16_t* dst = &image->samples[(uint64_t{py} * image->width + pxx) * image->channels];
+            if (colors == 1) {
+              dst[0] = uint16_t((r + g + b + 1) / 3);
+            } else {
+              dst[0] = uint16_t(r);
+              dst[1] = uint16_t(g);
+              dst[2] = uint16_t(b);
+            }
+          }
+        }
+      });
+}
+
+double rate_position(const ModelConfig& config, double quality) {
+  return std::clamp(quality, 0.0, 100.0) / 100.0 * (config.rate_points() - 1);
+}
+
+std::vector<int32_t> channel_indexes(int channels, int plane) {
+  std::vector<int32_t> idx(size_t(channels) * plane);
+  for (int c = 0; c < channels; ++c) std::fill_n(idx.begin() + size_t(c) * plane, plane, c);
+  return idx;
+}
+
+}  // namespace
+
+StatusOr<std::shared_ptr<CodecModel>> load_codec_model_bytes(const Bytes& bytes, const std::string& name) {
+  FACET_ASSIGN_OR_RETURN(TensorFile file, decode_weights_file(bytes.data(), bytes.size()));
+  auto model = std::make_shared<CodecModel>();
+  auto bundle = model_from_tensor_file(file);
+  if (!bundle.ok()) return bundle.status().with_context("model " + name);
+  model->bundle = std::move(bundle).value();
+  model->hash = hash64(bytes.data(), bytes.size());
+  model->path = name;
+  return model;
+}
+
+StatusOr<std::shared_ptr<CodecModel>> load_codec_model(const std::string& path) {
+  FACET_ASSIGN_OR_RETURN(Bytes bytes, read_file(path, kMaxWeightsFileBytes));
+  return load_codec_model_bytes(bytes, path);
+}
+
+StatusOr<std::string> find_default_model(const std::string& executable_path) {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> candidates;
+  if (const char* env = std::getenv("FACET_MODEL")) candidates.emplace_back(env);
+  std::error_code ec;
+  fs::path exe = fs::canonical(fs::path(executable_path), ec);
+  if (ec) exe = fs::canonical("/proc/self/exe", ec);
+  if (!ec) {
+    const fs::path dir = exe.parent_path();
+    candidates.push_back(dir / "models" / kDefaultModelFile);                       // next to it
+    candidates.push_back(fs::path(FACET_SOURCE_MODELS_DIR) / kDefaultModelFile);    // build tree
+    candidates.push_back(dir.parent_path() / "share/facet/models" / kDefaultModelFile);  // installed
+  }
+  std::string tried;
+  for (const auto& c : candidates) {
+    if (fs::is_regular_file(c, ec)) return c.string();
+    tried += "\n  " + c.string();
+  }
+  return make_error(ErrorCode::kIo, "no model found (use --model FILE or set FACET_MODEL); tried:" + tried);
+}
+
+StatusOr<Bytes> compress_image(const Image& image, CodecModel& model, const CompressOptions& options,
+                               CodingTimes* times) {
+  FACET_RETURN_IF_ERROR(check_image_limits(image.width, image.height));
+  FACET_RETURN_ERROR_IF(image.width > kFctMaxDimension || image.height > kFctMaxDimension, kLimitExceeded,
+                        "image larger than 65535 pixels on a side");
+  FACET_RETURN_ERROR_IF(!(options.quality >= 0 && options.quality <= 100), kInvalidArgument,
+                        "quality must be in 0..100");
+  PhotoModel& net = model.bundle.net;
+  const ModelConfig& config = net->config();
+  CodingTimes local;
+  CodingTimes& t = times ? *times : local;
+
+  FctHeader header;
+  header.width = image.width;
+  header.height = image.height;
+  header.channels = image.channels;
+  header.source_bit_depth = image.bit_depth;
+  header.quality = uint16_t(std::lround(options.quality * 100));
+  header.model_hash = model.hash;
+  header.model_id = config.model_id;
+  std::vector<Bytes> streams;
+
+  auto start = Clock::now();
+  torch::Tensor y, z;
+  Status status = guard_torch([&]() -> Status {
+    torch::NoGradGuard no_grad;
+    auto x = image_to_tensor(image);
+    const int ph = round_up(int(image.height), kHyperStride) - int(image.height);
+    const int pw = round_up(int(image.width), kHyperStride) - int(image.width);
+    if (ph || pw)
+      x = torch::nn::functional::pad(
+          x, torch::nn::functional::PadFuncOptions({0, pw, 0, ph}).mode(torch::kReplicate));
+    const double position = rate_position(config, options.quality);
+    y = (tiled_analysis(net, x, options.tile_latents) * net->gain(position)).contiguous();
+    z = torch::round(net->hyper_analysis(y)).to(torch::kInt32).contiguous();
+    return ok_status();
+  });
+  FACET_RETURN_IF_ERROR(status);
+  t.analysis_s = since(start);
+
+  start = Clock::now();
+  const int zh = int(z.size(2)), zw = int(z.size(3)), hn = config.hyper_n;
+  std::vector<int32_t> z_symbols(z.data_ptr<int32_t>(), z.data_ptr<int32_t>() + z.numel());
+  FACET_ASSIGN_OR_RETURN(HyperSynthesisResult hs,
+                         run_hyper_synthesis(model.bundle.hyper_synthesis, z_symbols, zh, zw, options.threads));
+  t.hyper_s = since(start);
+
+  start = Clock::now();
+  FactorEntry hyper{kHyperStream, FactorKind::kHyper, StreamCoder::kRansFactorized, ElementType::kI32,
+                    {uint32_t(hn), uint32_t(zh), uint32_t(zw)}, 1.0f};
+  FACET_ASSIGN_OR_RETURN(Bytes hyper_stream,
+                         encode_rans_stream(hyper, z_symbols, channel_indexes(hn, zh * zw),
+                                            model.bundle.tables.z_tables));
+  header.factors.push_back(hyper);
+  streams.push_back(std::move(hyper_stream));
+
+  const int lh = int(y.size(2)), lw = int(y.size(3)), gc = config.group_channels();
+  const size_t plane = size_t(lh) * lw;
+  const float* yv = y.data_ptr<float>();
+  for (int g = 0; g < config.groups; ++g) {
+    const size_t begin = size_t(g) * gc * plane, count = size_t(gc) * plane;
+    std::vector<int32_t> symbols(count), indexes(hs.indexes.begin() + begin, hs.indexes.begin() + begin + count);
+    for (size_t i = 0; i < count; ++i) {
+      const float residual = yv[begin + i] - hs.means.data[begin + i];
+      symbols[i] = int32_t(std::lround(std::clamp(residual, -1e9f, 1e9f)));
+    }
+    FactorEntry entry{structure_name(g), FactorKind::kSpatial, StreamCoder::kRansGaussian, ElementType::kI32,
+                      {uint32_t(gc), uint32_t(lh), uint32_t(lw)}, 1.0f};
+    FACET_ASSIGN_OR_RETURN(Bytes stream, encode_rans_stream(entry, symbols, indexes, model.bundle.tables.y_tables));
+    header.factors.push_back(entry);
+    streams.push_back(std::move(stream));
+  }
+  if (image.has_alpha()) {
+    FactorEntry alpha;
+    Bytes alpha_stream;
+    FACET_RETURN_IF_ERROR(make_alpha_stream(image, &alpha, &alpha_stream));
+    header.factors.push_back(alpha);
+    streams.push_back(std::move(alpha_stream));
+  }
+  t.entropy_s = since(start);
+  return write_fct(header, streams);
+}
+
+StatusOr<Image> decompress_image(const uint8_t* data, size_t size, CodecModel& model,
+                                 const DecompressOptions& options, CodingTimes* times) {
+  CodingTimes local;
+  CodingTimes& t = times ? *times : local;
+  FACET_ASSIGN_OR_RETURN(FctFile file, read_fct(data, size));
+  const FctHeader& h = file.header;
+  PhotoModel& net = model.bundle.net;
+  const ModelConfig& config = net->config();
+  FACET_RETURN_ERROR_IF(h.model_hash != model.hash, kUnsupported,
+                        "the file needs model '" + h.model_id + "' (hash " + std::to_string(h.model_hash) +
+                            "); the loaded model " + model.path + " is '" + config.model_id + "'");
+  const int hn = config.hyper_n, gc = config.group_channels();
+  const int zh = round_up(int(h.height), kHyperStride) / kHyperStride;
+  const int zw = round_up(int(h.width), kHyperStride) / kHyperStride;
+  const int lh = zh * 4, lw = zw * 4;
+
+  auto start = Clock::now();
+  const int hyper_at = h.find(kHyperStream);
+  FACET_RETURN_ERROR_IF(hyper_at < 0, kCorrupt, "the file has no hyper stream");
+  const FactorEntry& hyper = h.factors[hyper_at];
+  const std::vector<uint32_t> hyper_shape = {uint32_t(hn), uint32_t(zh), uint32_t(zw)};
+  FACET_RETURN_ERROR_IF(hyper.coder != StreamCoder::kRansFactorized || hyper.shape != hyper_shape,
+                        kCorrupt, "hyper stream layout does not match the model and image size");
+  FACET_ASSIGN_OR_RETURN(std::vector<int32_t> z_symbols,
+                         decode_rans_stream(hyper, file.streams[hyper_at], channel_indexes(hn, zh * zw),
+                                            model.bundle.tables.z_tables));
+  t.entropy_s += since(start);
+  start = Clock::now();
+  FACET_ASSIGN_OR_RETURN(HyperSynthesisResult hs,
+                         run_hyper_synthesis(model.bundle.hyper_synthesis, z_symbols, zh, zw, options.threads));
+  t.hyper_s = since(start);
+
+  start = Clock::now();
+  const size_t plane = size_t(lh) * lw;
+  const std::vector<uint32_t> group_shape = {uint32_t(gc), uint32_t(lh), uint32_t(lw)};
+  std::vector<float> y_hat = hs.means.data;  // dropped or absent groups stay at the prior mean
+  for (int g = 0; g < config.groups; ++g) {
+    const int at = h.find(structure_name(g));
+    if (at < 0 || options.drop.count(structure_name(g))) continue;
+    const FactorEntry& entry = h.factors[at];
+    FACET_RETURN_ERROR_IF(entry.coder != StreamCoder::kRansGaussian || entry.shape != group_shape,
+                          kCorrupt, "stream '" + entry.name + "' does not match the model and image size");
+    const size_t begin = size_t(g) * gc * plane, count = size_t(gc) * plane;
+    std::vector<int32_t> indexes(hs.indexes.begin() + begin, hs.indexes.begin() + begin + count);
+    FACET_ASSIGN_OR_RETURN(std::vector<int32_t> symbols,
+                           decode_rans_stream(entry, file.streams[at], indexes, model.bundle.tables.y_tables));
+    for (size_t i = 0; i < count; ++i) y_hat[begin + i] += float(symbols[i]);
+  }
+  t.entropy_s += since(start);
+
+  const uint8_t depth = [&] {
+    const int alpha_at = h.find(kAlphaStreamName);
+    return alpha_at >= 0 && h.factors[alpha_at].element_type == ElementType::kU16 ? 16 : 8;
+  }();
+  FACET_ASSIGN_OR_RETURN(Image image, make_image(h.width, h.height, h.channels, depth));
+  start = Clock::now();
+  Status status = guard_torch([&]() -> Status {
+    torch::NoGradGuard no_grad;
+    auto y = torch::from_blob(y_hat.data(), {1, config.m, lh, lw}, torch::kFloat32);
+    y = (y * net->inverse_gain(rate_position(config, h.quality / 100.0))).contiguous();
+    tiled_synthesis(net, y, options.tile_latents, &image);
+    return ok_status();
+  });
+  FACET_RETURN_IF_ERROR(status);
+  t.synthesis_s = since(start);
+
+  if (image.has_alpha()) {
+    const int alpha_at = h.find(kAlphaStreamName);
+    FACET_RETURN_ERROR_IF(alpha_at < 0, kCorrupt, "the header says alpha but there is no alpha stream");
+    if (depth == 16)
+      for (uint64_t p = 0; p < image.pixel_count(); ++p)
+        for (int c = 0; c < image.color_channels(); ++c) image.samples[p * image.channels + c] *= 257;
+    FACET_RETURN_IF_ERROR(apply_alpha_stream(h.factors[alpha_at], file.streams[alpha_at], &image));
+  }
+  return image;
+}
+
+}  // namespace facet

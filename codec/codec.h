@@ -1,0 +1,58 @@
+// Compress an image to a .fct file and back with a photo model (the factor streams of
+// FORMAT.md: hyper, structure.0 .. structure.G-1, alpha).
+#pragma once
+
+#include <memory>
+#include <set>
+#include <string>
+
+#include "codec/model_io.h"
+#include "common/bytes.h"
+#include "common/status.h"
+#include "formats/container.h"
+#include "formats/image.h"
+
+namespace facet {
+
+struct CodecModel {
+  ModelBundle bundle;
+  uint64_t hash = 0;  // hash64 of the weights file: files name the model they need
+  std::string path;
+};
+
+// Reads a weights file (safetensors, optionally zstd-wrapped).
+StatusOr<std::shared_ptr<CodecModel>> load_codec_model(const std::string& path);
+StatusOr<std::shared_ptr<CodecModel>> load_codec_model_bytes(const Bytes& bytes, const std::string& name);
+
+// Where `facet` looks for the default model when --model is not given: $FACET_MODEL, then
+// models/ next to the executable's source tree (build tree), then the install prefix
+// (share/facet/models). Returns the first existing path, or an error listing the places tried.
+StatusOr<std::string> find_default_model(const std::string& executable_path);
+constexpr const char* kDefaultModelFile = "facet-photo.safetensors.zst";
+
+struct CodingTimes {
+  double analysis_s = 0, hyper_s = 0, entropy_s = 0, synthesis_s = 0;
+};
+
+struct CompressOptions {
+  double quality = 75;    // 0..100, continuous: interpolates the trained rate points
+  int tile_latents = 64;  // tile edge in latents (x16 pixels); 0 = untiled
+  int threads = 1;        // for the deterministic hyper-synthesis (LibTorch's are set globally)
+};
+
+struct DecompressOptions {
+  int tile_latents = 64;
+  int threads = 1;
+  std::set<std::string> drop;  // factor names decoded as their prior mean
+};
+
+StatusOr<Bytes> compress_image(const Image& image, CodecModel& model, const CompressOptions& options,
+                               CodingTimes* times = nullptr);
+StatusOr<Image> decompress_image(const uint8_t* data, size_t size, CodecModel& model,
+                                 const DecompressOptions& options, CodingTimes* times = nullptr);
+
+// Halo of the tiled transforms, in latents (64 pixels): more than the analysis transform's
+// receptive field (61 pixels) and the synthesis transform's (under 2 latents).
+constexpr int kTileHaloLatents = 4;
+
+}  // namespace facet

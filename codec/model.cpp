@@ -1,0 +1,132 @@
+// The photo model's layers and training-time forward pass.
+#include "codec/model.h"
+
+#include <cmath>
+
+namespace facet {
+namespace {
+
+namespace nn = torch::nn;
+
+nn::Conv2d conv(int in, int out, int kernel, int stride) {
+  return nn::Conv2d(nn::Conv2dOptions(in, out, kernel).stride(stride).padding(kernel / 2));
+}
+
+}  // namespace
+
+torch::Tensor round_ste(const torch::Tensor& x) { return x + (torch::round(x) - x).detach(); }
+
+torch::Tensor scale_from_raw(const torch::Tensor& scale_raw) {
+  return torch::nn::functional::softplus(scale_raw).clamp_min(kMinScale);
+}
+
+PhotoModelImpl::PhotoModelImpl(const ModelConfig& config) : config_(config) {
+  const int n = config.n, m = config.m, hn = config.hyper_n;
+  g_a = register_module("g_a", nn::Sequential(conv(3, n, 5, 2), Gdn(n, false), conv(n, n, 5, 2),
+                                              Gdn(n, false), conv(n, n, 5, 2), Gdn(n, false),
+                                              conv(n, m, 5, 2)));
+  g_s = register_module("g_s", nn::Sequential(Upsample(m, n), Gdn(n, true), Upsample(n, n),
+                                              Gdn(n, true), Upsample(n, n), Gdn(n, true),
+                                              Upsample(n, 3)));
+  h_a = register_module("h_a", nn::Sequential(conv(m, hn, 3, 1), nn::ReLU(), conv(hn, hn, 5, 2),
+                                              nn::ReLU(), conv(hn, hn, 5, 2)));
+  hs_up1 = register_module("hs_up1", Upsample(hn, hn));
+  hs_up2 = register_module("hs_up2", Upsample(hn, hn));
+  hs_out = register_module("hs_out", conv(hn, 2 * m, 3, 1));
+  z_density = register_module("z_density", FactorizedDensity(hn));
+  log_gains = register_parameter("log_gains", torch::zeros({config.rate_points(), m}));
+  log_inverse_gains = register_parameter("log_inverse_gains", torch::zeros({config.rate_points(), m}));
+  // Start the rate points apart: higher lambda, finer quantization (larger gain).
+  {
+    torch::NoGradGuard no_grad;
+    for (int k = 0; k < config.rate_points(); ++k) {
+      const double g = 0.5 * std::log(config.lambdas[k] / config.lambdas.back());
+      log_gains[k].fill_(g);
+      log_inverse_gains[k].fill_(-g);
+    }
+  }
+}
+
+torch::Tensor PhotoModelImpl::gain(double t) {
+  const int last = config_.rate_points() - 1;
+  t = std::min<double>(std::max(t, 0.0), last);
+  const int i = std::min(static_cast<int>(std::floor(t)), std::max(last - 1, 0));
+  const double f = last == 0 ? 0.0 : t - i;
+  auto lg = last == 0 ? log_gains[0] : (1 - f) * log_gains[i] + f * log_gains[i + 1];
+  return torch::exp(lg).view({1, -1, 1, 1});
+}
+
+torch::Tensor PhotoModelImpl::inverse_gain(double t) {
+  const int last = config_.rate_points() - 1;
+  t = std::min<double>(std::max(t, 0.0), last);
+  const int i = std::min(static_cast<int>(std::floor(t)), std::max(last - 1, 0));
+  const double f = last == 0 ? 0.0 : t - i;
+  auto lg = last == 0 ? log_inverse_gains[0]
+                      : (1 - f) * log_inverse_gains[i] + f * log_inverse_gains[i + 1];
+  return torch::exp(lg).view({1, -1, 1, 1});
+}
+
+torch::Tensor PhotoModelImpl::analysis(const torch::Tensor& x) { return g_a->forward(x); }
+torch::Tensor PhotoModelImpl::hyper_analysis(const torch::Tensor& y) { return h_a->forward(y); }
+torch::Tensor PhotoModelImpl::synthesis(const torch::Tensor& y_hat) { return g_s->forward(y_hat); }
+
+std::pair<torch::Tensor, torch::Tensor> PhotoModelImpl::hyper_synthesis(const torch::Tensor& z_hat) {
+  auto h = torch::relu(hs_up1->forward(z_hat));
+  h = torch::relu(hs_up2->forward(h));
+  auto out = hs_out->forward(h);
+  auto parts = out.chunk(2, 1);
+  return {parts[0], parts[1]};
+}
+
+ForwardResult PhotoModelImpl::forward(const torch::Tensor& x, int rate_point, int kept_groups,
+                                     bool noisy) {
+  const int m = config_.m;
+  auto y = analysis(x) * gain(rate_point);
+  auto z = hyper_analysis(y);
+  auto z_noisy = noisy ? z + torch::empty_like(z).uniform_(-0.5, 0.5) : torch::round(z);
+  auto [mean, scale_raw] = hyper_synthesis(z_noisy);
+  auto scale = scale_from_raw(scale_raw);
+
+  // Rate: additive uniform noise; reconstruction: rounded residual with a straight-through
+  // gradient, as the decoder will see it.
+  auto y_noisy = noisy ? y + torch::empty_like(y).uniform_(-0.5, 0.5) : torch::round(y - mean) + mean;
+  auto centered = torch::abs(y_noisy - mean);
+  auto upper = 0.5 * torch::erfc(-(0.5 - centered) / (scale * std::sqrt(2.0)));
+  auto lower = 0.5 * torch::erfc(-(-0.5 - centered) / (scale * std::sqrt(2.0)));
+  auto y_likelihoods = (upper - lower).clamp_min(1e-9);
+
+  auto y_hat = round_ste(y - mean) + mean;
+  auto mask = torch::ones({1, m, 1, 1}, x.options());
+  if (kept_groups < config_.groups) {
+    mask.narrow(1, kept_groups * config_.group_channels(), m - kept_groups * config_.group_channels())
+        .zero_();
+    y_hat = mask * y_hat + (1 - mask) * mean;
+  }
+  ForwardResult r;
+  r.x_hat = synthesis(y_hat * inverse_gain(rate_point));
+  r.y_likelihoods = y_likelihoods;
+  r.z_likelihoods = z_density->likelihood(z_noisy).clamp_min(1e-9);
+  r.y_mask = mask;
+  return r;
+}
+
+ModelCost model_cost(PhotoModel& model) {
+  const ModelConfig& c = model->config();
+  const double n = c.n, m = c.m, hn = c.hyper_n;
+  ModelCost cost{};
+  // Per input pixel: a layer at stride s touches 1/s^2 of the pixels.
+  cost.analysis_kmac_per_pixel =
+      (3 * n * 25 / 4 + n * n * 25 / 16 + n * n * 25 / 64 + n * m * 25 / 256 +
+       n * n * (1.0 / 4 + 1.0 / 16 + 1.0 / 64)) / 1000;  // + GDN 1x1
+  cost.synthesis_kmac_per_pixel =
+      (m * 4 * n * 9 / 256 + n * 4 * n * 9 / 64 + n * 4 * n * 9 / 16 + n * 12 * 9 / 4 +
+       n * n * (1.0 / 64 + 1.0 / 16 + 1.0 / 4)) / 1000;
+  cost.hyper_kmac_per_pixel = (m * hn * 9 / 256 + hn * hn * 25 / 1024 + hn * hn * 25 / 4096 +  // h_a
+                               hn * 4 * hn * 9 / 4096 + hn * 4 * hn * 9 / 1024 + hn * 2 * m * 9 / 256) /
+                              1000;  // h_s
+  cost.parameters = 0;
+  for (const auto& p : model->parameters()) cost.parameters += p.numel();
+  return cost;
+}
+
+}  // namespace facet

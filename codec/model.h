@@ -1,0 +1,72 @@
+// The Facet photo model (LibTorch): transforms, mean-scale hyperprior, variable-rate gains and
+// coarse-to-fine latent groups. Training uses forward(); coding uses the pieces through codec.h.
+#pragma once
+
+#include <torch/torch.h>
+
+#include "codec/layers.h"
+#include "codec/model_config.h"
+
+namespace facet {
+
+// Smallest Gaussian scale, also the first entry of the scale table (entropy/gaussian_tables.h).
+constexpr double kMinScale = 0.11;
+
+struct ForwardResult {
+  torch::Tensor x_hat;             // reconstruction, [B, 3, H, W], not clamped
+  torch::Tensor y_likelihoods;     // of the kept latent elements, [B, M, H/16, W/16]
+  torch::Tensor z_likelihoods;     // [B, hyper_n, H/64, W/64]
+  torch::Tensor y_mask;            // 1 for kept channels, 0 for truncated groups, [1, M, 1, 1]
+};
+
+class PhotoModelImpl : public torch::nn::Module {
+ public:
+  explicit PhotoModelImpl(const ModelConfig& config);
+
+  const ModelConfig& config() const { return config_; }
+
+  // x in [0, 1], H and W multiples of 64. rate_point in [0, rate_points); kept_groups in
+  // [1, groups] drops the trailing groups as a decoder that lacks them would (their latents
+  // become the hyperprior's mean). noisy: additive uniform noise for the rate (training);
+  // otherwise rounding, as in coding (evaluation).
+  ForwardResult forward(const torch::Tensor& x, int rate_point, int kept_groups, bool noisy = true);
+
+  // Gains of a continuous rate position t in [0, rate_points - 1]: log-linear interpolation
+  // between the trained rate points. Shapes [1, M, 1, 1].
+  torch::Tensor gain(double t);
+  torch::Tensor inverse_gain(double t);
+
+  // The pieces, in coding order.
+  torch::Tensor analysis(const torch::Tensor& x);          // g_a: [B,3,H,W] -> [B,M,H/16,W/16]
+  torch::Tensor hyper_analysis(const torch::Tensor& y);    // h_a: -> [B,hyper_n,H/64,W/64]
+  // h_s as a LibTorch graph (training). Returns {mean, scale_raw} with sigma =
+  // max(softplus(scale_raw), kMinScale); coding uses the bit-exact twin in hyper_synthesis.h.
+  std::pair<torch::Tensor, torch::Tensor> hyper_synthesis(const torch::Tensor& z_hat);
+  torch::Tensor synthesis(const torch::Tensor& y_hat);     // g_s
+
+  torch::nn::Sequential g_a{nullptr}, g_s{nullptr}, h_a{nullptr};
+  Upsample hs_up1{nullptr}, hs_up2{nullptr};
+  torch::nn::Conv2d hs_out{nullptr};
+  FactorizedDensity z_density{nullptr};
+  torch::Tensor log_gains, log_inverse_gains;  // [rate_points, M]
+
+ private:
+  ModelConfig config_;
+};
+TORCH_MODULE(PhotoModel);
+
+// Scale of the Gaussian conditional from h_s's raw output (training path).
+torch::Tensor scale_from_raw(const torch::Tensor& scale_raw);
+
+// Rounds with a straight-through gradient.
+torch::Tensor round_ste(const torch::Tensor& x);
+
+// Multiply-accumulates per input pixel of the three networks (encode: g_a + h_a + h_s;
+// decode: h_s + g_s), for reports.
+struct ModelCost {
+  double analysis_kmac_per_pixel, synthesis_kmac_per_pixel, hyper_kmac_per_pixel;
+  int64_t parameters;
+};
+ModelCost model_cost(PhotoModel& model);
+
+}  // namespace facet

@@ -1,0 +1,33 @@
+// Hyper-parameters of a Facet photo model, stored in its weights file's metadata.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace facet {
+
+struct ModelConfig {
+  int n = 128;        // channels of the analysis/synthesis transforms
+  int m = 192;        // channels of the latent y
+  int hyper_n = 128;  // channels of the hyper-latent z and of the hyper transforms
+  int groups = 4;     // y's channels in `groups` equal groups, ordered coarse -> fine
+  // Rate points of the variable-rate model: one learned gain vector per lambda (increasing).
+  std::vector<double> lambdas = {0.0018, 0.0035, 0.0067, 0.013, 0.025, 0.0483};
+  std::string model_id = "facet-photo";
+
+  int group_channels() const { return m / groups; }
+  int rate_points() const { return static_cast<int>(lambdas.size()); }
+  Status validate() const;
+
+  std::map<std::string, std::string> to_metadata() const;
+  static StatusOr<ModelConfig> from_metadata(const std::map<std::string, std::string>& metadata);
+};
+
+// Image padding: the transforms downsample by 16 (y) and 64 (z).
+constexpr int kLatentStride = 16;
+constexpr int kHyperStride = 64;
+
+}  // namespace facet

@@ -1,0 +1,219 @@
+// The photo model's training loop.
+#include "codec/trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <random>
+#include <torch/torch.h>
+#include <torch/version.h>
+
+#include "codec/model.h"
+#include "codec/model_io.h"
+#include "common/file_io.h"
+#include "formats/safetensors.h"
+
+namespace facet {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Batch of random sub-crops with random flips, as [B, 3, c, c] floats in [0, 1].
+torch::Tensor sample_batch(const CropSet& crops, int batch, int crop, std::mt19937_64& rng) {
+  auto out = torch::empty({batch, 3, crop, crop}, torch::kFloat32);
+  float* dst = out.data_ptr<float>();
+  std::uniform_int_distribution<int64_t> pick(0, crops.count - 1);
+  std::uniform_int_distribution<int> offset(0, crops.size - crop);
+  std::bernoulli_distribution flip(0.5);
+  for (int b = 0; b < batch; ++b) {
+    const uint8_t* src = crops.crop(pick(rng));
+    const int oy = offset(rng), ox = offset(rng);
+    const bool fx = flip(rng), fy = flip(rng);
+    for (int y = 0; y < crop; ++y)
+      for (int x = 0; x < crop; ++x) {
+        const int sy = oy + (fy ? crop - 1 - y : y), sx = ox + (fx ? crop - 1 - x : x);
+        const uint8_t* p = src + (size_t(sy) * crops.size + sx) * 3;
+        for (int c = 0; c < 3; ++c) dst[((size_t(b) * 3 + c) * crop + y) * crop + x] = p[c] / 255.0f;
+      }
+  }
+  return out;
+}
+
+struct Loss {
+  torch::Tensor total, bpp, mse;
+};
+
+Loss rate_distortion(const ForwardResult& r, const torch::Tensor& x, double lambda) {
+  const double pixels = double(x.size(0)) * x.size(2) * x.size(3);
+  auto y_bits = (-torch::log2(r.y_likelihoods) * r.y_mask).sum();
+  auto z_bits = -torch::log2(r.z_likelihoods).sum();
+  Loss l;
+  l.bpp = (y_bits + z_bits) / pixels;
+  l.mse = (r.x_hat - x).square().mean();
+  l.total = lambda * 255.0 * 255.0 * l.mse + l.bpp;
+  return l;
+}
+
+double psnr_of(double mse) { return 10.0 * std::log10(1.0 / std::max(mse, 1e-12)); }
+
+double learning_rate_at(const TrainOptions& o, int64_t step) {
+  if (step < o.warmup_steps) return o.learning_rate * double(step + 1) / double(o.warmup_steps);
+  const double t = double(step - o.warmup_steps) / double(std::max<int64_t>(1, o.steps - o.warmup_steps));
+  const double cosine = 0.5 * (1.0 + std::cos(M_PI * std::min(t, 1.0)));
+  return o.learning_rate * (o.final_lr_fraction + (1.0 - o.final_lr_fraction) * cosine);
+}
+
+#if TORCH_VERSION_MAJOR >= 2
+void* state_key(const torch::Tensor& p) { return p.unsafeGetTensorImpl(); }
+#else
+std::string state_key(const torch::Tensor& p) { return c10::guts::to_string(p.unsafeGetTensorImpl()); }
+#endif
+
+// Checkpoint = parameters + Adam moments ("adam.m.<name>", "adam.v.<name>") + step in metadata.
+Status save_checkpoint(const std::string& path, PhotoModel& model, torch::optim::Adam& adam, int64_t step) {
+  TensorFile file = parameters_to_tensor_file(model);
+  for (const auto& item : model->named_parameters()) {
+    auto it = adam.state().find(state_key(item.value()));
+    if (it == adam.state().end()) continue;
+    auto& s = static_cast<torch::optim::AdamParamState&>(*it->second);
+    file.tensors["adam.m." + item.key()] = to_tensor_data(s.exp_avg());
+    file.tensors["adam.v." + item.key()] = to_tensor_data(s.exp_avg_sq());
+    file.metadata["adam.step." + item.key()] = std::to_string(s.step());
+  }
+  file.metadata["train.step"] = std::to_string(step);
+  FACET_ASSIGN_OR_RETURN(Bytes bytes, encode_safetensors(file));
+  WriteOptions overwrite;
+  overwrite.overwrite = true;
+  return write_file_atomic(path, bytes, overwrite);
+}
+
+StatusOr<int64_t> load_checkpoint(const std::string& path, PhotoModel& model, torch::optim::Adam& adam,
+                                  const torch::Device& device) {
+  FACET_ASSIGN_OR_RETURN(Bytes bytes, read_file(path, kMaxWeightsFileBytes));
+  FACET_ASSIGN_OR_RETURN(TensorFile file, decode_safetensors(bytes.data(), bytes.size()));
+  FACET_RETURN_IF_ERROR(load_parameters(file, model));
+  for (const auto& item : model->named_parameters()) {
+    auto m = file.tensors.find("adam.m." + item.key());
+    auto v = file.tensors.find("adam.v." + item.key());
+    auto s = file.metadata.find("adam.step." + item.key());
+    if (m == file.tensors.end() || v == file.tensors.end() || s == file.metadata.end()) continue;
+    auto state = std::make_unique<torch::optim::AdamParamState>();
+    FACET_ASSIGN_OR_RETURN(torch::Tensor mt, from_tensor_data(m->second));
+    FACET_ASSIGN_OR_RETURN(torch::Tensor vt, from_tensor_data(v->second));
+    state->exp_avg(mt.to(device));
+    state->exp_avg_sq(vt.to(device));
+    state->step(std::stoll(s->second));
+    adam.state()[state_key(item.value())] = std::move(state);
+  }
+  auto step = file.metadata.find("train.step");
+  FACET_RETURN_ERROR_IF(step == file.metadata.end(), kCorrupt, "checkpoint has no train.step");
+  return std::stoll(step->second);
+}
+
+void evaluate(PhotoModel& model, const CropSet& crops, const TrainOptions& o, const torch::Device& device,
+              int64_t step, const std::function<void(const TrainProgress&)>& report) {
+  torch::NoGradGuard no_grad;
+  model->eval();
+  const int edge = crops.size / 64 * 64;
+  const int64_t count = std::min<int64_t>(crops.count, 16);
+  for (int k = 0; k < o.config.rate_points(); k += std::max(1, o.config.rate_points() - 1)) {
+    double bpp = 0, psnr = 0;
+    for (int64_t i = 0; i < count; ++i) {
+      CropSet one{crops.size, 1, std::vector<uint8_t>(crops.crop(i), crops.crop(i) + size_t(crops.size) * crops.size * 3)};
+      std::mt19937_64 fixed(i);
+      auto x = sample_batch(one, 1, edge, fixed).to(device);
+      auto r = model->forward(x, k, o.config.groups, /*noisy=*/false);
+      Loss l = rate_distortion(r, x, o.config.lambdas[k]);
+      bpp += l.bpp.item<double>();
+      psnr += psnr_of(((r.x_hat.clamp(0, 1) - x).square().mean()).item<double>());
+    }
+    TrainProgress p;
+    p.step = step;
+    p.is_eval = true;
+    p.rate_point = k;
+    p.bpp = bpp / count;
+    p.psnr = psnr / count;
+    report(p);
+  }
+  model->train();
+}
+
+}  // namespace
+
+Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, const CropSet* eval_crops,
+                         const std::function<void(const TrainProgress&)>& report) {
+  FACET_RETURN_IF_ERROR(o.config.validate());
+  FACET_RETURN_ERROR_IF(o.crop % 64 != 0 || o.crop < 64 || o.crop > train_crops.size, kInvalidArgument,
+                        "--crop must be a multiple of 64 no larger than the stored crops");
+  FACET_RETURN_ERROR_IF(o.batch < 1 || o.steps < 1, kInvalidArgument, "batch and steps must be positive");
+  try {
+    torch::manual_seed(o.seed);
+    const torch::Device device(o.device);
+    PhotoModel model(o.config);
+    model->to(device);
+    torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(o.learning_rate));
+    int64_t step = 0;
+    if (o.resume) {
+      FACET_ASSIGN_OR_RETURN(step, load_checkpoint(o.checkpoint, model, adam, device));
+    }
+    std::mt19937_64 rng(o.seed * 1000003 + uint64_t(step));
+    std::uniform_int_distribution<int> rate_point(0, o.config.rate_points() - 1);
+    std::uniform_int_distribution<int> kept(1, std::max(1, o.config.groups - 1));
+    std::bernoulli_distribution truncate(o.truncation_probability);
+    model->train();
+
+    double loss_sum = 0, bpp_sum = 0, mse_sum = 0;
+    int64_t window = 0;
+    auto window_start = Clock::now();
+    for (; step < o.steps; ++step) {
+      const double lr = learning_rate_at(o, step);
+      for (auto& group : adam.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+      auto x = sample_batch(train_crops, o.batch, o.crop, rng).to(device);
+      const int k = rate_point(rng);
+      const int groups = (o.config.groups > 1 && truncate(rng)) ? kept(rng) : o.config.groups;
+      auto r = model->forward(x, k, groups);
+      Loss l = rate_distortion(r, x, o.config.lambdas[k]);
+      adam.zero_grad();
+      l.total.backward();
+      torch::nn::utils::clip_grad_norm_(model->parameters(), o.clip_grad_norm);
+      adam.step();
+
+      loss_sum += l.total.item<double>();
+      bpp_sum += l.bpp.item<double>();
+      mse_sum += l.mse.item<double>();
+      ++window;
+      const bool last = step + 1 == o.steps;
+      if ((step + 1) % o.log_every == 0 || last) {
+        TrainProgress p;
+        p.step = step + 1;
+        p.loss = loss_sum / window;
+        p.bpp = bpp_sum / window;
+        p.psnr = psnr_of(mse_sum / window);
+        p.learning_rate = lr;
+        p.steps_per_second = window / std::chrono::duration<double>(Clock::now() - window_start).count();
+        report(p);
+        loss_sum = bpp_sum = mse_sum = 0;
+        window = 0;
+        window_start = Clock::now();
+      }
+      if (!o.checkpoint.empty() && ((step + 1) % o.checkpoint_every == 0 || last))
+        FACET_RETURN_IF_ERROR(save_checkpoint(o.checkpoint, model, adam, step + 1));
+      if (eval_crops && ((o.eval_every > 0 && (step + 1) % o.eval_every == 0) || last))
+        evaluate(model, *eval_crops, o, device, step + 1, report);
+    }
+
+    if (!o.output.empty()) {
+      model->to(torch::kCPU);
+      FACET_ASSIGN_OR_RETURN(EntropyTables tables, bake_entropy_tables(model));
+      FACET_ASSIGN_OR_RETURN(TensorFile file, model_to_tensor_file(model, tables));
+      FACET_ASSIGN_OR_RETURN(Bytes bytes, encode_safetensors(file));
+      WriteOptions overwrite;
+      overwrite.overwrite = true;
+      FACET_RETURN_IF_ERROR(write_file_atomic(o.output, bytes, overwrite));
+    }
+  } catch (const c10::Error& e) {
+    return make_error(ErrorCode::kInternal, std::string("LibTorch: ") + e.what_without_backtrace());
+  }
+  return ok_status();
+}
+
+}  // namespace facet

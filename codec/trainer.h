@@ -1,0 +1,47 @@
+// The training loop (LibTorch, CPU or CUDA): random crops and flips, a lambda per rate point,
+// random truncation of trailing latent groups, Adam with warm-up and cosine decay, checkpoints
+// with optimizer state, periodic evaluation. Needs no image library (crops come packed).
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "codec/crops.h"
+#include "codec/model_config.h"
+#include "common/status.h"
+
+namespace facet {
+
+struct TrainOptions {
+  ModelConfig config;
+  int64_t steps = 1000;            // total optimizer steps (a resumed run continues to this count)
+  int batch = 8;
+  int crop = 128;                  // training patch edge (multiple of 64), cut from stored crops
+  double learning_rate = 1e-4;
+  int64_t warmup_steps = 200;
+  double final_lr_fraction = 0.1;  // cosine decay to this fraction of the peak
+  double truncation_probability = 0.25;  // drop trailing groups in this share of the steps
+  double clip_grad_norm = 1.0;
+  std::string checkpoint;          // written every checkpoint_every steps and at the end
+  int64_t checkpoint_every = 500;
+  bool resume = false;             // continue from `checkpoint` (weights, Adam state, step)
+  std::string output;              // final weights file (parameters + baked CDF tables)
+  int64_t log_every = 20;
+  int64_t eval_every = 0;          // 0: only at the end
+  uint64_t seed = 1;
+  std::string device = "cpu";      // "cpu" or "cuda"
+};
+
+struct TrainProgress {
+  int64_t step = 0;
+  double loss = 0, bpp = 0, psnr = 0, learning_rate = 0, steps_per_second = 0;
+  bool is_eval = false;
+  int rate_point = -1;  // for eval lines
+};
+
+// Trains; reports progress lines through `report` (the CLI prints them).
+Status train_photo_model(const TrainOptions& options, const CropSet& train_crops,
+                         const CropSet* eval_crops,
+                         const std::function<void(const TrainProgress&)>& report);
+
+}  // namespace facet
