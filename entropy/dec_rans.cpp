@@ -54,12 +54,18 @@ int32_t RansDecoder::get_symbol(uint32_t t, const CdfTableSet& tables) {
     const int bits = length - done < rans::kMaxBypassBits ? length - done : rans::kMaxBypassBits;
     u |= get_bits(bits) << done;
   }
-  return rans::zigzag_decode(u);
+  // Only the canonical form is accepted (the encoder's): the shortest length, and a value the
+  // table cannot code directly. So every stream has one decoding and one encoding.
+  const int minimal_length = u == 0 ? 0 : 32 - __builtin_clz(u);
+  const int32_t value = rans::zigzag_decode(u);
+  const int64_t direct = int64_t{value} - tables.offset(t);
+  if (length != minimal_length || (direct >= 0 && direct < int64_t{n} - 1)) invalid_escape_ = true;
+  return value;
 }
 
 Status RansDecoder::finish() const {
   FACET_RETURN_ERROR_IF(overrun_, kTruncated, "rANS stream ended before its last symbol");
-  FACET_RETURN_ERROR_IF(invalid_escape_, kCorrupt, "rANS escape with a length above 32 bits");
+  FACET_RETURN_ERROR_IF(invalid_escape_, kCorrupt, "rANS escape not in canonical form");
   FACET_RETURN_ERROR_IF(cursor_ != end_, kCorrupt,
                         "rANS stream has " + std::to_string(end_ - cursor_) + " unread bytes");
   FACET_RETURN_ERROR_IF(state_ != rans::kStateLow, kCorrupt,
