@@ -54,7 +54,7 @@ StatusOr<CropSet> crops_from_directory(const std::string& dir, int size, int per
   namespace fs = std::filesystem;
   std::vector<fs::path> files;
   std::error_code ec;
-  for (const auto& e : fs::recursive_directory_iterator(dir, ec))
+  for (const auto& e : fs::recursive_directory_iterator(dir, fs::directory_options::follow_directory_symlink, ec))
     if (e.is_regular_file()) files.push_back(e.path());
   FACET_RETURN_ERROR_IF(ec, kIo, "cannot list '" + dir + "': " + ec.message());
   std::sort(files.begin(), files.end());
@@ -120,7 +120,7 @@ int run_train(TrainCommandOptions o) {
     Status s = write_file_atomic(o.save_crops, encode_crop_file(*train_crops), overwrite);
     if (!s.ok()) return report_error(s);
     std::fprintf(stderr, "facet: wrote %s\n", o.save_crops.c_str());
-    if (o.train.steps == 0) return kExitOk;
+    if (o.train.steps == 0 && o.train.output.empty()) return kExitOk;
   }
   std::unique_ptr<CropSet> eval_crops;
   if (!o.eval.empty()) {
@@ -169,7 +169,7 @@ void add_train_command(CLI::App& app, Runner* run) {
   CLI::App* cmd = app.add_subcommand("train", "Train a photo model (CPU here; CUDA with a CUDA LibTorch build)");
   cmd->add_option("--data", o->data, "Training images (directory) or packed crops file")->required();
   cmd->add_option("--eval", o->eval, "Held-out images (directory) or crops file, evaluated every --eval-every steps");
-  cmd->add_option("--save-crops", o->save_crops, "Write the training crops to this file (with --steps 0: and stop)");
+  cmd->add_option("--save-crops", o->save_crops, "Write the training crops to this file (with --steps 0 and no -o: and stop)");
   cmd->add_option("--crop-size", o->crop_size, "Edge of the stored crops")->capture_default_str();
   cmd->add_option("--crops-per-image", o->crops_per_image, "Crops taken from each image")->capture_default_str();
   cmd->add_option("-o,--output", t.output, "Final weights file (.safetensors, or .safetensors.zst)");
@@ -197,7 +197,7 @@ void add_train_command(CLI::App& app, Runner* run) {
   cmd->footer(
       "Examples:\n"
       "  facet train --data photos/ --eval holdout/ --steps 2000 -o model.safetensors.zst\n"
-      "  facet train --data photos/ --save-crops crops.bin --steps 0      pack crops for another machine\n"
+      "  facet train --data photos/ --save-crops crops.bin --steps 0   pack crops for another machine\n"
       "  facet train --data crops.bin --checkpoint ck.safetensors --resume --steps 4000 -o model.safetensors");
   cmd->callback([o, run] { *run = [o] { return run_train(*o); }; });
 }

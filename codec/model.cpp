@@ -39,6 +39,11 @@ PhotoModelImpl::PhotoModelImpl(const ModelConfig& config) : config_(config) {
   // Start the rate points apart: higher lambda, finer quantization (larger gain).
   {
     torch::NoGradGuard no_grad;
+    // A small last synthesis layer starts the reconstruction near mid-gray instead of far
+    // outside [0, 1], which otherwise costs the first few hundred steps.
+    auto last = g_s->children().back()->as<UpsampleImpl>();
+    last->conv->weight.mul_(0.1);
+    last->conv->bias.fill_(0.5);
     for (int k = 0; k < config.rate_points(); ++k) {
       const double g = 0.5 * std::log(config.lambdas[k] / config.lambdas.back());
       log_gains[k].fill_(g);

@@ -144,7 +144,8 @@ Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, cons
   FACET_RETURN_IF_ERROR(o.config.validate());
   FACET_RETURN_ERROR_IF(o.crop % 64 != 0 || o.crop < 64 || o.crop > train_crops.size, kInvalidArgument,
                         "--crop must be a multiple of 64 no larger than the stored crops");
-  FACET_RETURN_ERROR_IF(o.batch < 1 || o.steps < 1, kInvalidArgument, "batch and steps must be positive");
+  FACET_RETURN_ERROR_IF(o.batch < 1 || o.steps < 0, kInvalidArgument,
+                        "batch must be positive and steps non-negative");
   try {
     torch::manual_seed(o.seed);
     const torch::Device device(o.device);

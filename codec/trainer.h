@@ -14,7 +14,8 @@ namespace facet {
 
 struct TrainOptions {
   ModelConfig config;
-  int64_t steps = 1000;            // total optimizer steps (a resumed run continues to this count)
+  int64_t steps = 1000;  // total optimizer steps (a resumed run continues to this count; 0 exports
+                         // the initial model, a resumed run at its checkpoint's step exports it)
   int batch = 8;
   int crop = 128;                  // training patch edge (multiple of 64), cut from stored crops
   double learning_rate = 1e-4;

@@ -1,0 +1,250 @@
+// The learned codec: deterministic hyper-synthesis, training from scratch, and compress/decompress
+// properties (thread-count independence, tiling, alpha, gray, dropped groups, model mismatch).
+// LibTorch first: it brings glog's CHECK, which Catch's CHECK must replace.
+#include <ATen/Parallel.h>
+#include <cmath>
+
+#include "codec/codec.h"
+#include "codec/hyper_synthesis.h"
+#include "codec/model_io.h"
+#include "codec/trainer.h"
+#include "formats/image_io.h"
+#include "formats/safetensors.h"
+#include "test_support.h"
+
+#undef CHECK
+#include <catch2/catch.hpp>
+
+namespace facet {
+namespace {
+
+ModelConfig tiny_config() {
+  ModelConfig c;
+  c.n = 16;
+  c.m = 24;
+  c.hyper_n = 16;
+  c.groups = 3;
+  c.lambdas = {0.005, 0.02};
+  c.model_id = "tiny-test";
+  return c;
+}
+
+std::shared_ptr<CodecModel> tiny_model(uint64_t seed = 1) {
+  torch::manual_seed(seed);
+  PhotoModel net(tiny_config());
+  auto tables = bake_entropy_tables(net);
+  REQUIRE(tables.ok());
+  auto file = model_to_tensor_file(net, *tables);
+  REQUIRE(file.ok());
+  auto bytes = encode_weights_file(*file, true);
+  REQUIRE(bytes.ok());
+  auto model = load_codec_model_bytes(*bytes, "tiny");
+  REQUIRE(model.ok());
+  return *model;
+}
+
+Image corpus_image(uint32_t width, uint32_t height) {
+  Bytes png = test::read_source_file("corpus/kodim23-crop.png");
+  auto full = decode_image(png.data(), png.size());
+  REQUIRE(full.ok());
+  Image out = make_image(width, height, full->channels, 8).value();
+  for (uint32_t y = 0; y < height; ++y)
+    for (uint32_t x = 0; x < width; ++x)
+      for (uint32_t c = 0; c < full->channels; ++c) out.at(x, y, c) = full->at(x, y, c);
+  return out;
+}
+
+double psnr(const Image& a, const Image& b) {
+  double se = 0;
+  for (size_t i = 0; i < a.samples.size(); ++i) se += std::pow(double(a.samples[i]) - b.samples[i], 2);
+  const double mse = se / a.samples.size();
+  return mse == 0 ? 999 : 10 * std::log10(255.0 * 255.0 / mse);
+}
+
+TEST_CASE("HyperSynthesisIsBitExactForAnyThreadCountAndMatchesLibTorch", "[codec]") {
+  auto model = tiny_model(3);
+  test::Rng rng(4);
+  const int zh = 3, zw = 5, hn = model->bundle.net->config().hyper_n;
+  std::vector<int32_t> z(size_t(hn) * zh * zw);
+  for (auto& v : z) v = int32_t(rng.below(9)) - 4;
+  auto one = run_hyper_synthesis(model->bundle.hyper_synthesis, z, zh, zw, 1);
+  REQUIRE(one.ok());
+  for (int threads : {2, 3, 7}) {
+    auto many = run_hyper_synthesis(model->bundle.hyper_synthesis, z, zh, zw, threads);
+    REQUIRE(many.ok());
+    CHECK(many->means.data == one->means.data);
+    CHECK(many->indexes == one->indexes);
+  }
+  torch::NoGradGuard no_grad;
+  auto zt = torch::tensor(std::vector<float>(z.begin(), z.end())).view({1, hn, zh, zw});
+  auto [mean, scale_raw] = model->bundle.net->hyper_synthesis(zt);
+  auto mean_c = mean.contiguous();
+  const float* m = mean_c.data_ptr<float>();
+  double worst = 0;
+  for (size_t i = 0; i < one->means.data.size(); ++i) worst = std::max(worst, double(std::fabs(m[i] - one->means.data[i])));
+  CHECK(worst < 1e-4);
+}
+
+TEST_CASE("TrainingFromScratchLowersTheLoss", "[codec][train]") {
+  CropSet crops;
+  crops.size = 64;
+  crops.count = 16;
+  test::Rng rng(5);
+  for (int64_t i = 0; i < crops.count; ++i) {
+    const double fx = rng.uniform() * 0.2, fy = rng.uniform() * 0.2, phase = rng.uniform() * 6;
+    for (int y = 0; y < 64; ++y)
+      for (int x = 0; x < 64; ++x)
+        for (int c = 0; c < 3; ++c)
+          crops.pixels.push_back(uint8_t(127 + 100 * std::sin(fx * x + fy * y + phase + c)));
+  }
+  TrainOptions options;
+  options.config = tiny_config();
+  options.config.lambdas = {0.01};
+  options.config.groups = 1;
+  options.steps = 60;
+  options.batch = 4;
+  options.crop = 64;
+  options.learning_rate = 1e-3;
+  options.warmup_steps = 5;
+  options.log_every = 10;
+  std::vector<double> losses;
+  Status status = train_photo_model(options, crops, nullptr, [&](const TrainProgress& p) {
+    if (!p.is_eval) losses.push_back(p.loss);
+  });
+  REQUIRE(status.ok());
+  REQUIRE(losses.size() == 6);
+  INFO("first " << losses.front() << " last " << losses.back());
+  CHECK(losses.back() < 0.8 * losses.front());
+}
+
+TEST_CASE("CompressedFilesAreIdenticalForAnyThreadCount", "[codec]") {
+  auto model = tiny_model();
+  const Image image = corpus_image(200, 136);  // not a multiple of 64: padding and cropping
+  CompressOptions options;
+  options.quality = 60;
+  at::set_num_threads(1);
+  options.threads = 1;
+  auto a = compress_image(image, *model, options);
+  at::set_num_threads(2);
+  options.threads = 2;
+  auto b = compress_image(image, *model, options);
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  CHECK(*a == *b);
+
+  DecompressOptions decode;
+  at::set_num_threads(1);
+  decode.threads = 1;
+  auto da = decompress_image(a->data(), a->size(), *model, decode);
+  at::set_num_threads(2);
+  decode.threads = 2;
+  auto db = decompress_image(b->data(), b->size(), *model, decode);
+  REQUIRE(da.ok());
+  REQUIRE(db.ok());
+  CHECK(da->width == 200);
+  CHECK(da->height == 136);
+  CHECK(da->channels == 3);
+  CHECK(encode_png(*da).value() == encode_png(*db).value());
+}
+
+TEST_CASE("TiledDecodeMatchesUntiled", "[codec]") {
+  auto model = tiny_model();
+  const Image image = corpus_image(384, 320);
+  auto file = compress_image(image, *model, CompressOptions{});
+  REQUIRE(file.ok());
+  DecompressOptions whole, tiled;
+  whole.tile_latents = 0;
+  tiled.tile_latents = 3;  // many seams on a 24x20-latent image
+  auto a = decompress_image(file->data(), file->size(), *model, whole);
+  auto b = decompress_image(file->data(), file->size(), *model, tiled);
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  CHECK(psnr(*a, *b) >= 45.0);
+  // Tiled analysis too: the files may differ only where float noise flips a rounding.
+  CompressOptions tiled_encode;
+  tiled_encode.tile_latents = 3;
+  auto file_tiled = compress_image(image, *model, tiled_encode);
+  REQUIRE(file_tiled.ok());
+  auto c = decompress_image(file_tiled->data(), file_tiled->size(), *model, whole);
+  REQUIRE(c.ok());
+  CHECK(psnr(*a, *c) >= 45.0);
+}
+
+TEST_CASE("AlphaIsLosslessAndGrayStaysGray", "[codec]") {
+  auto model = tiny_model();
+  const Image rgb = corpus_image(70, 50);
+  Image rgba = make_image(70, 50, 4, 8).value();
+  Image gray = make_image(70, 50, 1, 8).value();
+  for (uint32_t y = 0; y < 50; ++y)
+    for (uint32_t x = 0; x < 70; ++x) {
+      for (int c = 0; c < 3; ++c) rgba.at(x, y, c) = rgb.at(x, y, c);
+      rgba.at(x, y, 3) = uint16_t((x * 7 + y * 3) % 256);
+      gray.at(x, y, 0) = rgb.at(x, y, 1);
+    }
+  auto file = compress_image(rgba, *model, CompressOptions{});
+  REQUIRE(file.ok());
+  auto out = decompress_image(file->data(), file->size(), *model, DecompressOptions{});
+  REQUIRE(out.ok());
+  REQUIRE(out->channels == 4);
+  for (uint32_t y = 0; y < 50; ++y)
+    for (uint32_t x = 0; x < 70; ++x) REQUIRE(out->at(x, y, 3) == rgba.at(x, y, 3));
+
+  auto gray_file = compress_image(gray, *model, CompressOptions{});
+  REQUIRE(gray_file.ok());
+  auto gray_out = decompress_image(gray_file->data(), gray_file->size(), *model, DecompressOptions{});
+  REQUIRE(gray_out.ok());
+  CHECK(gray_out->channels == 1);
+}
+
+TEST_CASE("FilesWithoutTrailingGroupsDecode", "[codec]") {
+  auto model = tiny_model();
+  auto bytes = compress_image(corpus_image(128, 128), *model, CompressOptions{});
+  REQUIRE(bytes.ok());
+  auto file = read_fct(bytes->data(), bytes->size()).value();
+  REQUIRE(file.header.find("structure.2") >= 0);
+  const int at = file.header.find("structure.2");
+  file.header.factors.erase(file.header.factors.begin() + at);
+  file.streams.erase(file.streams.begin() + at);
+  auto thinned = write_fct(file.header, file.streams).value();
+  CHECK(thinned.size() < bytes->size());
+  auto out = decompress_image(thinned.data(), thinned.size(), *model, DecompressOptions{});
+  REQUIRE(out.ok());
+  DecompressOptions drop;
+  drop.drop = {"structure.2"};
+  auto dropped = decompress_image(bytes->data(), bytes->size(), *model, drop);
+  REQUIRE(dropped.ok());
+  CHECK(dropped->samples == out->samples);
+}
+
+TEST_CASE("DecoderRefusesAnotherModelsFileAndDamagedFiles", "[codec]") {
+  auto model = tiny_model(1);
+  auto other = tiny_model(2);
+  auto bytes = compress_image(corpus_image(64, 64), *model, CompressOptions{});
+  REQUIRE(bytes.ok());
+  CHECK(decompress_image(bytes->data(), bytes->size(), *other, DecompressOptions{}).status().code() ==
+        ErrorCode::kUnsupported);
+  for (size_t cut : {size_t(0), size_t(10), bytes->size() / 2, bytes->size() - 1})
+    CHECK_FALSE(decompress_image(bytes->data(), cut, *model, DecompressOptions{}).ok());
+  CHECK(compress_image(corpus_image(64, 64), *model, CompressOptions{101, 64, 1}).status().code() ==
+        ErrorCode::kInvalidArgument);
+}
+
+TEST_CASE("WeightsFileRoundTripKeepsTheModel", "[codec]") {
+  auto model = tiny_model(9);
+  auto file = model_to_tensor_file(model->bundle.net, model->bundle.tables);
+  REQUIRE(file.ok());
+  auto again = model_from_tensor_file(*file);
+  REQUIRE(again.ok());
+  auto a = model->bundle.net->named_parameters();
+  auto b = again->net->named_parameters();
+  for (const auto& item : a) CHECK(torch::equal(item.value(), b[item.key()]));
+  CHECK(again->hyper_synthesis.up1.weight == model->bundle.hyper_synthesis.up1.weight);
+  // A missing tensor is named in the error.
+  file->tensors.erase("g_a.0.weight");
+  auto broken = model_from_tensor_file(*file);
+  REQUIRE_FALSE(broken.ok());
+  CHECK(broken.status().message().find("g_a.0.weight") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace facet
