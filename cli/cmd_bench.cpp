@@ -137,6 +137,7 @@ void add_bench_command(CLI::App& app, Runner* run) {
   entropy->add_option("--max-sigma", options->max_sigma, "Largest source scale")->capture_default_str();
   entropy->add_flag("--json", options->json, "Print JSON");
   entropy->callback([options, run] { *run = [options] { return run_bench_entropy(*options); }; });
+  add_bench_model_command(*bench, run);
 }
 
 }  // namespace facet::cli

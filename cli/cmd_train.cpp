@@ -65,7 +65,8 @@ StatusOr<CropSet> crops_from_directory(const std::string& dir, int size, int per
   for (const auto& path : files) {
     auto bytes = read_file(path.string());
     if (!bytes.ok()) continue;
-    if (detect_image_kind(bytes->data(), bytes->size()) == ImageFileKind::kUnknown) continue;
+    const ImageFileKind kind = detect_image_kind(bytes->data(), bytes->size());
+    if (kind == ImageFileKind::kUnknown || kind == ImageFileKind::kFct) continue;
     auto image = decode_image(bytes->data(), bytes->size());
     if (!image.ok()) {
       std::fprintf(stderr, "facet: skipping %s: %s\n", path.c_str(), image.status().to_string().c_str());

@@ -7,6 +7,7 @@ packages=(
   libpng-dev libzstd-dev libxxhash-dev
   libopencv-dev
   libcli11-dev nlohmann-json3-dev catch2
+  libtorch-dev libopenblas0-pthread
 )
 
 missing=()

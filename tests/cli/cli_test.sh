@@ -63,5 +63,37 @@ expect input-unchanged 0 '' -- test "$before" = "$(sha256sum < "$sample")"
 expect bench-entropy 0 'decode +[0-9.]+ M symbols/s' -- "$facet" bench entropy --symbols 20000 --repeats 1
 expect bench-bad-args 2 'invalid-argument' -- "$facet" bench entropy --symbols 0
 
+# ---- the learned codec, with a tiny untrained model made here (the shipped one is tested by
+# README's main job; this keeps the suite fast) ----
+expect train-tiny 0 'train step +3 ' -- "$facet" train --data "$src/corpus" --crop-size 64 --crops-per-image 2 \
+  --steps 3 --log-every 1 --batch 2 --patch 64 --n 16 --m 24 --hyper-n 16 --groups 3 --lambdas 0.01,0.03 \
+  --model-id tiny -o "$work/tiny.safetensors.zst" --threads 2
+model=(--model "$work/tiny.safetensors.zst")
+img=$src/corpus/kodim23-crop.png
+expect compress 0 'bpp' -- "$facet" compress "$img" -o "$work/a.fct" -q 40 -v "${model[@]}"
+expect decompress 0 '384x320' -- "$facet" decompress "$work/a.fct" -o "$work/a.png" -v "${model[@]}"
+expect decompressed-is-png 0 '' -- bash -c "head -c 8 '$work/a.png' | od -An -tx1 | grep -q '89 50 4e 47'"
+expect inspect-compressed 0 'structure\.2 +spatial' -- "$facet" inspect "$work/a.fct"
+expect compress-pipe 0 '' -- bash -c "\"$facet\" compress - -o - ${model[*]} < '$img' > '$work/p.fct'"
+expect pipe-same-bytes 0 '' -- bash -c "\"$facet\" compress '$img' -o '$work/p2.fct' ${model[*]} && cmp '$work/p.fct' '$work/p2.fct'"
+expect decompress-pipe 0 '' -- bash -c "\"$facet\" decompress - -o - ${model[*]} < '$work/a.fct' | cmp - '$work/a.png'"
+expect keep-existing-output 2 "exists; use -f" -- "$facet" compress "$img" -o "$work/a.fct" "${model[@]}"
+expect force-overwrite 0 '' -- "$facet" compress "$img" -o "$work/a.fct" -f -q 80 "${model[@]}"
+expect refuse-terminal 2 'refusing to write binary data to a terminal' -- \
+  script -qec "\"$facet\" compress '$img' -o - ${model[*]}" /dev/null
+expect bad-quality 2 '' -- "$facet" compress "$img" -o "$work/q.fct" -q 150 "${model[@]}"
+expect compress-fct-file 1 "not an image" -- "$facet" compress "$work/a.fct" -o "$work/y.fct" "${model[@]}"
+printf "hello" > "$work/hello.txt"
+expect compress-garbage 1 'error: unsupported' -- "$facet" compress "$work/hello.txt" -o "$work/x.fct" "${model[@]}"
+expect no-half-written-output 1 '' -- test -e "$work/x.fct"
+head -c 200 "$work/a.fct" > "$work/cut.fct"
+expect decompress-truncated 1 'error: truncated' -- "$facet" decompress "$work/cut.fct" -o "$work/cut.png" "${model[@]}"
+expect no-output-on-error 1 '' -- test -e "$work/cut.png"
+expect missing-model 3 'cannot open' -- "$facet" compress "$img" -o "$work/m.fct" --model "$work/none.safetensors"
+expect default-model-from-env 0 '' -- env FACET_MODEL="$work/tiny.safetensors.zst" "$facet" decompress "$work/a.fct" -o "$work/env.png"
+"$facet" train --data "$src/corpus" --crop-size 64 --patch 64 --crops-per-image 1 --steps 0 --n 16 --m 24 --hyper-n 16 \
+  --groups 3 --lambdas 0.01,0.03 --seed 9 -o "$work/other.safetensors" > /dev/null 2>&1
+expect wrong-model 1 "error: unsupported: .*needs model 'tiny'" -- "$facet" decompress "$work/a.fct" -o "$work/w.png" --model "$work/other.safetensors"
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]
