@@ -1,7 +1,10 @@
 // facet bench model: the networks' cost (parameters, kMAC/pixel) and measured encode/decode
 // time and throughput on an image, per thread count.
 #include <ATen/Parallel.h>
+#include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <filesystem>
 #include <cstdio>
 #include <memory>
 #include <thread>
@@ -18,8 +21,8 @@ namespace {
 struct BenchModelOptions {
   std::string model, image;
   std::vector<int> threads;
-  int repeats = 3;
-  double quality = 75;
+  std::vector<double> qualities;
+  int repeats = 1;
 };
 
 int run_bench_model(const BenchModelOptions& o) {
@@ -41,52 +44,88 @@ int run_bench_model(const BenchModelOptions& o) {
               cost.analysis_kmac_per_pixel + cost.hyper_kmac_per_pixel,
               cost.synthesis_kmac_per_pixel + cost.hyper_kmac_per_pixel);
 
-  Image image;
+  // The images: a synthetic 768x512 one, a file, or every image of a directory (sorted).
+  std::vector<std::pair<std::string, Image>> images;
   if (o.image.empty()) {
-    image = make_image(768, 512, 3, 8).value();
-    for (size_t i = 0; i < image.samples.size(); ++i) image.samples[i] = uint16_t((i * 2654435761u >> 7) & 255);
+    Image synthetic = make_image(768, 512, 3, 8).value();
+    for (size_t i = 0; i < synthetic.samples.size(); ++i)
+      synthetic.samples[i] = uint16_t((i * 2654435761u >> 7) & 255);
+    images.emplace_back("synthetic", std::move(synthetic));
   } else {
-    auto bytes = read_file(o.image);
-    if (!bytes.ok()) return report_error(bytes.status());
-    auto decoded = decode_image(bytes->data(), bytes->size());
-    if (!decoded.ok()) return report_error(decoded.status());
-    image = std::move(decoded).value();
+    std::vector<std::string> paths;
+    if (std::filesystem::is_directory(o.image)) {
+      for (const auto& e : std::filesystem::directory_iterator(o.image))
+        if (e.is_regular_file()) paths.push_back(e.path().string());
+      std::sort(paths.begin(), paths.end());
+    } else {
+      paths.push_back(o.image);
+    }
+    for (const auto& p : paths) {
+      auto bytes = read_file(p);
+      if (!bytes.ok()) return report_error(bytes.status());
+      const ImageFileKind kind = detect_image_kind(bytes->data(), bytes->size());
+      if (kind == ImageFileKind::kUnknown || kind == ImageFileKind::kFct) continue;
+      auto decoded = decode_image(bytes->data(), bytes->size());
+      if (!decoded.ok()) return report_error(decoded.status().with_context(p));
+      images.emplace_back(p, std::move(decoded).value());
+    }
   }
-  const double pixels = double(image.pixel_count());
+  if (images.empty()) return report_error(make_error(ErrorCode::kInvalidArgument, "no images"));
+
   std::vector<int> thread_counts = o.threads;
   if (thread_counts.empty()) thread_counts = {int(std::max(1u, std::thread::hardware_concurrency()))};
+  std::vector<double> qualities = o.qualities;
+  if (qualities.empty()) qualities = {75};
   for (int threads : thread_counts) {
     at::set_num_threads(threads);
-    CompressOptions co;
-    co.quality = o.quality;
-    co.threads = threads;
-    DecompressOptions dopt;
-    dopt.threads = threads;
-    double best_encode = 1e30, best_decode = 1e30;
-    CodingTimes best_et, best_dt;
-    Bytes file;
-    for (int r = 0; r < o.repeats; ++r) {
-      CodingTimes et, dt;
-      auto start = std::chrono::steady_clock::now();
-      auto encoded = compress_image(image, **model, co, &et);
-      const double e = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (!encoded.ok()) return report_error(encoded.status());
-      start = std::chrono::steady_clock::now();
-      auto decoded = decompress_image(encoded->data(), encoded->size(), **model, dopt, &dt);
-      const double d = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (!decoded.ok()) return report_error(decoded.status());
-      if (e < best_encode) best_encode = e, best_et = et;
-      if (d < best_decode) best_decode = d, best_dt = dt;
-      file = std::move(encoded).value();
+    std::printf("%zu image(s), %d threads, best of %d runs per image\n", images.size(), threads, o.repeats);
+    std::printf("  %7s %8s %10s %10s %10s %12s %12s\n", "quality", "bpp", "PSNR-RGB", "encode s", "decode s",
+                "enc GFLOP/s", "dec GFLOP/s");
+    for (double quality : qualities) {
+      CompressOptions co;
+      co.quality = quality;
+      co.threads = threads;
+      DecompressOptions dopt;
+      dopt.threads = threads;
+      double sum_bpp = 0, sum_psnr = 0, sum_encode = 0, sum_decode = 0, sum_pixels = 0;
+      for (const auto& [name, image] : images) {
+        double best_encode = 1e30, best_decode = 1e30;
+        Bytes file;
+        Image out;
+        for (int r = 0; r < o.repeats; ++r) {
+          auto start = std::chrono::steady_clock::now();
+          auto encoded = compress_image(image, **model, co);
+          best_encode = std::min(best_encode, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+          if (!encoded.ok()) return report_error(encoded.status().with_context(name));
+          start = std::chrono::steady_clock::now();
+          auto decoded = decompress_image(encoded->data(), encoded->size(), **model, dopt);
+          best_decode = std::min(best_decode, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+          if (!decoded.ok()) return report_error(decoded.status().with_context(name));
+          file = std::move(encoded).value();
+          out = std::move(decoded).value();
+        }
+        // PSNR over the colour channels at 8 bits (the convention of published Kodak curves).
+        double se = 0;
+        uint64_t count = 0;
+        for (uint64_t p = 0; p < image.pixel_count(); ++p)
+          for (int c = 0; c < image.color_channels(); ++c) {
+            const double a = image.samples[p * image.channels + c], b = out.samples[p * out.channels + c];
+            se += (a - b) * (a - b);
+            ++count;
+          }
+        const double mse = se / double(count);
+        sum_psnr += mse > 0 ? 10 * std::log10(255.0 * 255.0 / mse) : 99;
+        sum_bpp += 8.0 * file.size() / double(image.pixel_count());
+        sum_encode += best_encode;
+        sum_decode += best_decode;
+        sum_pixels += double(image.pixel_count());
+      }
+      const double n = double(images.size());
+      const double enc_gflop = 2e-6 * (cost.analysis_kmac_per_pixel + cost.hyper_kmac_per_pixel) * sum_pixels;
+      const double dec_gflop = 2e-6 * (cost.synthesis_kmac_per_pixel + cost.hyper_kmac_per_pixel) * sum_pixels;
+      std::printf("  %7.1f %8.4f %10.3f %10.3f %10.3f %12.1f %12.1f\n", quality, sum_bpp / n, sum_psnr / n,
+                  sum_encode / n, sum_decode / n, enc_gflop / sum_encode, dec_gflop / sum_decode);
     }
-    const double enc_gflop = 2 * (cost.analysis_kmac_per_pixel + cost.hyper_kmac_per_pixel) * 1e3 * pixels / 1e9;
-    const double dec_gflop = 2 * (cost.synthesis_kmac_per_pixel + cost.hyper_kmac_per_pixel) * 1e3 * pixels / 1e9;
-    std::printf("%ux%u, %d threads, best of %d: %.4f bpp\n", image.width, image.height, threads, o.repeats,
-                8.0 * file.size() / pixels);
-    std::printf("  encode %.3f s (analysis %.3f, hyper-synthesis %.3f, entropy %.3f): %.1f GFLOP, %.1f GFLOP/s\n",
-                best_encode, best_et.analysis_s, best_et.hyper_s, best_et.entropy_s, enc_gflop, enc_gflop / best_encode);
-    std::printf("  decode %.3f s (entropy %.3f, hyper-synthesis %.3f, synthesis %.3f): %.1f GFLOP, %.1f GFLOP/s\n",
-                best_decode, best_dt.entropy_s, best_dt.hyper_s, best_dt.synthesis_s, dec_gflop, dec_gflop / best_decode);
   }
   return kExitOk;
 }
@@ -96,11 +135,12 @@ int run_bench_model(const BenchModelOptions& o) {
 void add_bench_model_command(CLI::App& bench, Runner* run) {
   auto o = std::make_shared<BenchModelOptions>();
   CLI::App* cmd = bench.add_subcommand("model", "Network cost and measured encode/decode speed of a model");
-  cmd->add_option("IMAGE", o->image, "Image to code (default: a synthetic 768x512 image)");
+  cmd->add_option("IMAGES", o->image, "Image file or directory to code (default: a synthetic 768x512 image)");
   cmd->add_option("--model", o->model, "Weights file (default: the shipped model)");
-  cmd->add_option("--threads", o->threads, "Thread counts to measure (default: all cores)");
+  cmd->add_option("--threads", o->threads, "Thread counts to measure (default: all cores)")->delimiter(',');
   cmd->add_option("--repeats", o->repeats, "Runs per measurement; the best is reported")->capture_default_str();
-  cmd->add_option("-q,--quality", o->quality, "Quality")->capture_default_str();
+  cmd->add_option("-q,--quality", o->qualities, "Qualities to measure (default: 75)")->delimiter(',');
+  cmd->footer("Example:\n  facet bench model kodak/ -q 25,50,75 --threads 2");
   cmd->callback([o, run] { *run = [o] { return run_bench_model(*o); }; });
 }
 
