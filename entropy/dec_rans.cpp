@@ -15,7 +15,8 @@ Status RansDecoder::init(const uint8_t* data, size_t size) {
   overrun_ = false;
   invalid_escape_ = false;
   // A valid state is in [kStateLow, kStateLow << 32); anything else cannot come from an encoder.
-  FACET_RETURN_ERROR_IF(state_ < rans::kStateLow, kCorrupt, "rANS initial state out of range");
+  FACET_RETURN_ERROR_IF(state_ < rans::kStateLow || state_ >= (rans::kStateLow << 32), kCorrupt,
+                        "rANS initial state out of range");
   return ok_status();
 }
 

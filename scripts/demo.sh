@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Sets everything up on Debian 12, builds facet and runs the main job on a corpus file
-# (README's first command).
+# Sets everything up on Debian 12, builds facet and runs the main job: compress and decompress a
+# corpus image with the shipped model (README's first command).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
 cmake --build build -j"$(nproc)" --target facet
-./build/facet inspect corpus/sample.fct
+out=$(mktemp -d)
+./build/facet compress corpus/kodim23-crop.png -o "$out/kodim23-crop.fct" -q 75 -v
+./build/facet decompress "$out/kodim23-crop.fct" -o "$out/kodim23-crop.png" -v
+./build/facet inspect "$out/kodim23-crop.fct"
+echo "decoded image: $out/kodim23-crop.png"
