@@ -184,6 +184,30 @@ TEST_CASE("DecoderDetectsTruncationAndCorruption", "[rans]") {
   CHECK(detected >= total * 95 / 100);
 }
 
+TEST_CASE("DecoderRejectsNonCanonicalStreams", "[rans]") {
+  // Found by fuzzing: streams that decode to values whose encoding is a different stream.
+  auto tables = make_tables({*quantize_pmf({0.25, 0.5, 0.25}, 1e-3, -1)});
+  int32_t out[2];
+  const int32_t indexes[2] = {0, 0};
+  // An initial state of 2^63 is above every state an encoder can end in.
+  const Bytes high_state = {0, 0, 0, 0, 0, 0, 0, 0x80};
+  CHECK(decode_with_indexes(high_state.data(), high_state.size(), indexes, 2, tables, out).code() ==
+        ErrorCode::kCorrupt);
+  // An escape carrying a value the table codes directly (0), or with a longer length than needed.
+  for (int length : {2, 3}) {
+    RansEncoder encoder;
+    const uint32_t* cdf = tables.cdf(0);
+    encoder.put(cdf[3], cdf[4] - cdf[3]);  // the escape symbol
+    encoder.put_bits(uint32_t(length), 6);
+    encoder.put_bits(length == 2 ? 0u : 2u, length);  // zigzag 0 -> 0; zigzag 1 -> 2 in 3 bits
+    Bytes stream = encoder.finish();
+    int32_t value;
+    const int32_t index = 0;
+    CHECK(decode_with_indexes(stream.data(), stream.size(), &index, 1, tables, &value).code() ==
+          ErrorCode::kCorrupt);
+  }
+}
+
 TEST_CASE("ZigzagCoversInt32", "[rans]") {
   for (int32_t v : {0, 1, -1, 2, -2, INT32_MAX, INT32_MIN, 123456, -123456}) {
     CHECK(rans::zigzag_decode(rans::zigzag_encode(v)) == v);
