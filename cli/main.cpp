@@ -17,6 +17,7 @@ const char* kFooter = R"(Examples:
   facet inspect photo.fct                 show the header and the factor table
   facet inspect photo.fct --json          the same, for machines
   facet bench entropy                     rANS overhead and throughput on one core
+  facet rd kodak/ --plot rd.png           RD curves and BD-rates against JPEG, WebP, JXL, AVIF
   facet train --data photos/ --steps 2000 -o model.safetensors
 
 Exit codes:
@@ -41,6 +42,7 @@ int main(int argc, char** argv) {
   facet::cli::add_codec_commands(app, &run);
   facet::cli::add_train_command(app, &run);
   facet::cli::add_bench_command(app, &run);
+  facet::cli::add_rd_command(app, &run);
   facet::cli::set_program_path(argv[0]);
 
   try {
