@@ -124,7 +124,21 @@ Status write_output(const std::string& path, const std::string& text, bool force
   return write_file_atomic(path, reinterpret_cast<const uint8_t*>(text.data()), text.size(), write);
 }
 
+// A sweep can take half an hour: refuse an existing output before it starts, not after.
+Status check_outputs(const RdOptions& o) {
+  for (const std::string* path : {&o.json, &o.csv, &o.plot}) {
+    if (path->empty() || *path == "-") continue;
+    std::error_code ec;
+    FACET_RETURN_ERROR_IF(std::filesystem::is_directory(*path, ec), kInvalidArgument, "'" + *path + "' is a directory");
+    FACET_RETURN_ERROR_IF(!o.force && std::filesystem::exists(*path, ec), kInvalidArgument,
+                          "'" + *path + "' exists; use -f to overwrite it");
+  }
+  return ok_status();
+}
+
 int run_rd(const RdOptions& o) {
+  Status outputs = check_outputs(o);
+  if (!outputs.ok()) return report_error(outputs);
   if (o.jobs < 1) return report_error(make_error(ErrorCode::kInvalidArgument, "--jobs must be at least 1"));
   const int threads = o.threads > 0 ? o.threads : int(std::max(1u, std::thread::hardware_concurrency()));
   // at::set_num_threads is per thread (OpenMP): every worker sets its share of the threads.

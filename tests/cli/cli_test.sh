@@ -95,5 +95,26 @@ expect default-model-from-env 0 '' -- env FACET_MODEL="$work/tiny.safetensors.zs
   --groups 3 --lambdas 0.01,0.03 --seed 9 -o "$work/other.safetensors" > /dev/null 2>&1
 expect wrong-model 1 "error: unsupported: .*needs model 'tiny'" -- "$facet" decompress "$work/a.fct" -o "$work/w.png" --model "$work/other.safetensors"
 
+# ---- facet rd: two small images (and a file that is not an image), 2 qualities, OpenCV baselines ----
+mkdir -p "$work/rd" "$work/rd-empty"
+cp "$img" "$work/rd/1.png"; cp "$work/a.png" "$work/rd/2.png"; printf "notes" > "$work/rd/readme.txt"
+rd=("$facet" rd "$work/rd" "${model[@]}" -q 30,70 --baselines jpeg,webp --no-progress)
+expect rd 0 'webp +[-+][0-9]+\.[0-9]+ +[-+][0-9]+\.[0-9]+' -- "${rd[@]}" --variants full,drop:structure:1 \
+  --json "$work/rd.json" --csv "$work/rd.csv" --plot "$work/rd.png"
+expect rd-json-codecs 0 '' -- bash -c "grep -q '\"facet\": {' '$work/rd.json' && grep -q '\"jpeg\": {' '$work/rd.json' && grep -q '\"webp\": {' '$work/rd.json' && grep -q '\"facet drop:structure:1\": {' '$work/rd.json'"
+expect rd-plot-is-png 0 '' -- bash -c "head -c 8 '$work/rd.png' | od -An -tx1 | grep -q '89 50 4e 47 0d 0a 1a 0a'"
+expect rd-csv 0 '^row,curve,codec,variant,setting_name,setting,image,bytes,bpp' -- head -1 "$work/rd.csv"
+expect rd-skips-non-images 0 '' -- bash -c "! grep -q readme '$work/rd.csv' && grep -q ',2.png,' '$work/rd.csv'"
+# The same numbers whatever the number of jobs (the timing columns aside).
+"${rd[@]}" --jobs 2 --csv "$work/rd2.csv" > /dev/null 2>&1
+expect rd-jobs-same-results 0 '' -- bash -c "cmp <(grep -v 'drop:structure' '$work/rd.csv' | cut -d, -f1-12) <(cut -d, -f1-12 '$work/rd2.csv')"
+expect rd-keep-existing-output 2 'exists; use -f' -- "${rd[@]}" --json "$work/rd.json"
+expect rd-unknown-baseline 2 "unknown baseline 'gif'" -- "${rd[@]}" --baselines jpeg,gif
+expect rd-unknown-variant 2 "unknown variant 'drop:chroma:x'" -- "${rd[@]}" --variants full,drop:chroma:x
+expect rd-no-images 2 'no images' -- "$facet" rd "$work/rd-empty" "${model[@]}" --baselines jpeg
+printf '{"about": 1}' > "$work/no-codecs.json"
+expect rd-bad-reference 1 'no "codecs" object' -- "${rd[@]}" --reference "$work/no-codecs.json"
+expect rd-reference-not-json 1 'not valid JSON' -- "${rd[@]}" --reference "$work/rd.csv"
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]
