@@ -91,6 +91,9 @@ std::string tool_version(const std::string& tool) {
   auto status = run_program({tool, "--version"}, &output);
   if (!status.ok()) return "";
   output = output.substr(0, output.find('\n'));
+  // avifenc prints "Version: 0.11.1 (...)", without its own name.
+  const std::string prefix = "Version: ";
+  if (output.compare(0, prefix.size(), prefix) == 0) output = tool + " " + output.substr(prefix.size());
   return output.empty() ? tool : output;
 }
 
@@ -221,7 +224,7 @@ StatusOr<BaselineLookup> find_baseline(const std::string& name) {
                    [](const std::string& in, const std::string& out) {
                      return std::vector<std::string>{"avifdec", "-j", "1", in, out};
                    }};
-    lookup.codec = tool_codec("avif", tool, "avifenc " + tool_version("avifenc"), "quantizer",
+    lookup.codec = tool_codec("avif", tool, tool_version("avifenc"), "quantizer",
                               {10, 16, 22, 28, 34, 40, 46, 52, 58});
     lookup.available = true;
     return lookup;

@@ -12,10 +12,11 @@
 namespace facet {
 namespace {
 
-// Distinct BGR colours (Tableau 10), then repeated with other markers.
+// Distinct BGR colours (Tableau 10 and six darker ones), then repeated with other markers.
 const cv::Scalar kColours[] = {{180, 119, 31}, {14, 127, 255}, {44, 160, 44},   {40, 39, 214},
                                {189, 103, 148}, {75, 86, 140},  {194, 119, 227}, {127, 127, 127},
-                               {34, 189, 188},  {207, 190, 23}};
+                               {34, 189, 188},  {207, 190, 23}, {0, 0, 0},       {96, 48, 0},
+                               {0, 96, 160},    {128, 0, 64},   {0, 128, 96},    {160, 160, 0}};
 constexpr int kColourCount = sizeof kColours / sizeof kColours[0];
 constexpr int kMarkerCount = 4;
 
