@@ -52,23 +52,16 @@ PhotoModelImpl::PhotoModelImpl(const ModelConfig& config) : config_(config) {
   }
 }
 
-torch::Tensor PhotoModelImpl::gain(double t) {
-  const int last = config_.rate_points() - 1;
-  t = std::min<double>(std::max(t, 0.0), last);
-  const int i = std::min(static_cast<int>(std::floor(t)), std::max(last - 1, 0));
-  const double f = last == 0 ? 0.0 : t - i;
-  auto lg = last == 0 ? log_gains[0] : (1 - f) * log_gains[i] + f * log_gains[i + 1];
-  return torch::exp(lg).view({1, -1, 1, 1});
-}
+torch::Tensor PhotoModelImpl::gain(double t) { return interpolated_exp(log_gains, t); }
+torch::Tensor PhotoModelImpl::inverse_gain(double t) { return interpolated_exp(log_inverse_gains, t); }
 
-torch::Tensor PhotoModelImpl::inverse_gain(double t) {
+torch::Tensor PhotoModelImpl::interpolated_exp(const torch::Tensor& log_table, double t) const {
   const int last = config_.rate_points() - 1;
+  if (last == 0) return torch::exp(log_table[0]).view({1, -1, 1, 1});
   t = std::min<double>(std::max(t, 0.0), last);
-  const int i = std::min(static_cast<int>(std::floor(t)), std::max(last - 1, 0));
-  const double f = last == 0 ? 0.0 : t - i;
-  auto lg = last == 0 ? log_inverse_gains[0]
-                      : (1 - f) * log_inverse_gains[i] + f * log_inverse_gains[i + 1];
-  return torch::exp(lg).view({1, -1, 1, 1});
+  const int i = std::min(static_cast<int>(std::floor(t)), last - 1);
+  const double f = t - i;
+  return torch::exp((1 - f) * log_table[i] + f * log_table[i + 1]).view({1, -1, 1, 1});
 }
 
 torch::Tensor PhotoModelImpl::analysis(const torch::Tensor& x) { return g_a->forward(x); }

@@ -51,6 +51,9 @@ class PhotoModelImpl : public torch::nn::Module {
   torch::Tensor log_gains, log_inverse_gains;  // [rate_points, M]
 
  private:
+  // exp of the row-wise linear interpolation of log_table ([rate_points, M]) at position t.
+  torch::Tensor interpolated_exp(const torch::Tensor& log_table, double t) const;
+
   ModelConfig config_;
 };
 TORCH_MODULE(PhotoModel);
