@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs Facet's build and test dependencies from Debian 12's packages (only what is missing).
+# Installs Facet's build and test dependencies from Debian 12's packages (only what is missing);
+# cjxl/avifenc (libjxl-tools, libavif-bin) are the JPEG XL and AVIF baselines of `facet rd`.
 set -euo pipefail
 
 packages=(
@@ -8,6 +9,7 @@ packages=(
   libopencv-dev
   libcli11-dev nlohmann-json3-dev catch2
   libtorch-dev libopenblas0-pthread
+  libjxl-tools libavif-bin
 )
 
 missing=()
