@@ -14,11 +14,11 @@ const char* kDescription =
 const char* kFooter = R"(Examples:
   facet compress photo.png -o photo.fct -q 60   compress with the shipped model
   facet decompress photo.fct -o photo.png       decompress to PNG
-  facet inspect photo.fct                 show the header and the factor table
-  facet inspect photo.fct --json          the same, for machines
-  facet bench entropy                     rANS overhead and throughput on one core
-  facet rd kodak/ --plot rd.png           RD curves and BD-rates against JPEG, WebP, JXL, AVIF
-  facet train --data photos/ --steps 2000 -o model.safetensors
+  facet inspect photo.fct [--json]              show the header and the factor table
+  facet rd kodak/ --plot rd.png                 RD curves, BD-rates vs JPEG, WebP, JXL, AVIF
+  facet bench entropy                           rANS overhead and throughput on one core
+  facet bench model kodak/ -q 25,50,75          network cost, bpp, PSNR, speed
+  facet train --data photos/ -o model.safetensors.zst   train a photo model
 
 Exit codes:
   0  success
