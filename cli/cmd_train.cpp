@@ -12,6 +12,7 @@
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "codec/crops.h"
+#include "cli/train_options.h"
 #include "codec/trainer.h"
 #include "common/file_io.h"
 #include "formats/image_io.h"
@@ -21,13 +22,11 @@ namespace facet::cli {
 namespace {
 
 struct TrainCommandOptions {
-  TrainOptions train;
-  std::string data, eval, save_crops, lambdas;
+  TrainerCliOptions trainer;
+  std::string data, eval, save_crops;
   int crop_size = 256;
   int crops_per_image = 8;
   int max_edge = 1024;  // larger photos are downscaled first (less noise, more content per crop)
-  int threads = 0;
-  bool zstd = false;
 };
 
 // RGB 8-bit copy of an image, downscaled so its longer edge is at most max_edge.
@@ -99,21 +98,10 @@ StatusOr<CropSet> load_crops(const std::string& source, const TrainCommandOption
 }
 
 int run_train(TrainCommandOptions o) {
-  at::set_num_threads(o.threads > 0 ? o.threads : int(std::max(1u, std::thread::hardware_concurrency())));
-  if (!o.lambdas.empty()) {
-    o.train.config.lambdas.clear();
-    std::stringstream in(o.lambdas);
-    for (std::string item; std::getline(in, item, ',');) {
-      try {
-        o.train.config.lambdas.push_back(std::stod(item));
-      } catch (const std::exception&) {
-        return report_error(make_error(ErrorCode::kInvalidArgument, "bad --lambdas list"));
-      }
-    }
-  }
-  Status valid = o.train.config.validate();
-  if (!valid.ok()) return report_error(make_error(ErrorCode::kInvalidArgument, valid.message()));
-  auto train_crops = load_crops(o.data, o, o.train.seed);
+  Status options_ok = finish_trainer_options(o.trainer);
+  if (!options_ok.ok()) return report_error(options_ok);
+  TrainOptions& train = o.trainer.train;
+  auto train_crops = load_crops(o.data, o, train.seed);
   if (!train_crops.ok()) return report_error(train_crops.status());
   if (!o.save_crops.empty()) {
     WriteOptions overwrite;
@@ -121,7 +109,7 @@ int run_train(TrainCommandOptions o) {
     Status s = write_file_atomic(o.save_crops, encode_crop_file(*train_crops), overwrite);
     if (!s.ok()) return report_error(s);
     std::fprintf(stderr, "facet: wrote %s\n", o.save_crops.c_str());
-    if (o.train.steps == 0 && o.train.output.empty()) return kExitOk;
+    if (train.steps == 0 && train.output.empty()) return kExitOk;
   }
   std::unique_ptr<CropSet> eval_crops;
   if (!o.eval.empty()) {
@@ -132,22 +120,13 @@ int run_train(TrainCommandOptions o) {
     eval_crops = std::make_unique<CropSet>(std::move(e).value());
   }
   // The trainer writes plain safetensors; a .zst output is compressed here.
-  const bool compress = o.train.output.size() > 4 && o.train.output.substr(o.train.output.size() - 4) == ".zst";
-  const std::string final_output = o.train.output;
-  if (compress) o.train.output = final_output + ".tmp-plain";
-  Status status = train_photo_model(o.train, *train_crops, eval_crops.get(), [](const TrainProgress& p) {
-    if (p.is_eval) {
-      std::printf("eval  step %7lld  rate point %d  bpp %.4f  PSNR %.2f dB\n", (long long)p.step, p.rate_point,
-                  p.bpp, p.psnr);
-    } else {
-      std::printf("train step %7lld  loss %.4f  bpp %.4f  PSNR %.2f dB  lr %.2e  %.2f steps/s\n",
-                  (long long)p.step, p.loss, p.bpp, p.psnr, p.learning_rate, p.steps_per_second);
-    }
-    std::fflush(stdout);
-  });
+  const bool compress = train.output.size() > 4 && train.output.substr(train.output.size() - 4) == ".zst";
+  const std::string final_output = train.output;
+  if (compress) train.output = final_output + ".tmp-plain";
+  Status status = train_photo_model(train, *train_crops, eval_crops.get(), print_train_progress);
   if (!status.ok()) return report_error(status);
   if (compress) {
-    auto plain = read_file(o.train.output);
+    auto plain = read_file(train.output);
     if (!plain.ok()) return report_error(plain.status());
     auto tensors = decode_safetensors(plain->data(), plain->size());
     if (!tensors.ok()) return report_error(tensors.status());
@@ -156,7 +135,7 @@ int run_train(TrainCommandOptions o) {
     WriteOptions overwrite;
     overwrite.overwrite = true;
     Status s = write_file_atomic(final_output, *packed, overwrite);
-    std::remove(o.train.output.c_str());
+    std::remove(train.output.c_str());
     if (!s.ok()) return report_error(s);
   }
   return kExitOk;
@@ -166,35 +145,14 @@ int run_train(TrainCommandOptions o) {
 
 void add_train_command(CLI::App& app, Runner* run) {
   auto o = std::make_shared<TrainCommandOptions>();
-  TrainOptions& t = o->train;
   CLI::App* cmd = app.add_subcommand("train", "Train a photo model (CPU here; CUDA with a CUDA LibTorch build)");
   cmd->add_option("--data", o->data, "Training images (directory) or packed crops file")->required();
   cmd->add_option("--eval", o->eval, "Held-out images (directory) or crops file, evaluated every --eval-every steps");
   cmd->add_option("--save-crops", o->save_crops, "Write the training crops to this file (with --steps 0 and no -o: and stop)");
   cmd->add_option("--crop-size", o->crop_size, "Edge of the stored crops")->capture_default_str();
   cmd->add_option("--crops-per-image", o->crops_per_image, "Crops taken from each image")->capture_default_str();
-  cmd->add_option("-o,--output", t.output, "Final weights file (.safetensors, or .safetensors.zst)");
-  cmd->add_option("--steps", t.steps, "Total optimizer steps")->capture_default_str();
-  cmd->add_option("--batch", t.batch, "Batch size")->capture_default_str();
-  cmd->add_option("--patch", t.crop, "Training patch edge (multiple of 64)")->capture_default_str();
-  cmd->add_option("--lr", t.learning_rate, "Peak learning rate")->capture_default_str();
-  cmd->add_option("--warmup", t.warmup_steps, "Linear warm-up steps")->capture_default_str();
-  cmd->add_option("--truncation", t.truncation_probability, "Share of steps that drop trailing latent groups")
-      ->capture_default_str();
-  cmd->add_option("--checkpoint", t.checkpoint, "Checkpoint file (weights + Adam state)");
-  cmd->add_option("--checkpoint-every", t.checkpoint_every, "Steps between checkpoints")->capture_default_str();
-  cmd->add_flag("--resume", t.resume, "Continue from --checkpoint");
-  cmd->add_option("--log-every", t.log_every, "Steps between progress lines")->capture_default_str();
-  cmd->add_option("--eval-every", t.eval_every, "Steps between evaluations (0: at the end)")->capture_default_str();
-  cmd->add_option("--seed", t.seed, "Random seed")->capture_default_str();
-  cmd->add_option("--device", t.device, "cpu or cuda")->capture_default_str();
-  cmd->add_option("--threads", o->threads, "CPU threads (default: all cores)");
-  cmd->add_option("--n", t.config.n, "Transform channels")->capture_default_str();
-  cmd->add_option("--m", t.config.m, "Latent channels")->capture_default_str();
-  cmd->add_option("--hyper-n", t.config.hyper_n, "Hyper-latent channels")->capture_default_str();
-  cmd->add_option("--groups", t.config.groups, "Latent groups, coarse to fine")->capture_default_str();
-  cmd->add_option("--lambdas", o->lambdas, "Comma-separated rate-point lambdas (increasing)");
-  cmd->add_option("--model-id", t.config.model_id, "Name stored in the model and in every file")->capture_default_str();
+  cmd->add_option("-o,--output", o->trainer.train.output, "Final weights file (.safetensors, or .safetensors.zst)");
+  add_trainer_options(cmd, o->trainer);
   cmd->footer(
       "Examples:\n"
       "  facet train --data photos/ --eval holdout/ --steps 2000 -o model.safetensors.zst\n"

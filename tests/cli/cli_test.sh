@@ -116,5 +116,18 @@ printf '{"about": 1}' > "$work/no-codecs.json"
 expect rd-bad-reference 1 'no "codecs" object' -- "${rd[@]}" --reference "$work/no-codecs.json"
 expect rd-reference-not-json 1 'not valid JSON' -- "${rd[@]}" --reference "$work/rd.csv"
 
+# The trainer alone (what the accelerator builds): crops packed by facet train, then facet-train.
+trainer="$(dirname "$facet")/facet-train"
+expect pack-crops 0 'wrote' -- "$facet" train --data "$src/corpus" --crop-size 64 --crops-per-image 3 --steps 0 \
+  --save-crops "$work/crops.bin"
+expect facet-train 0 'train step +2 ' -- "$trainer" --data "$work/crops.bin" --eval "$work/crops.bin" --steps 2 \
+  --log-every 1 --batch 2 --patch 64 --n 16 --m 24 --hyper-n 16 --groups 3 --lambdas 0.01,0.03 \
+  --checkpoint "$work/ck.safetensors" -o "$work/trained.safetensors" --threads 2
+expect facet-train-resume-exports 0 '' -- "$trainer" --data "$work/crops.bin" --steps 1 --patch 64 --n 16 --m 24 \
+  --hyper-n 16 --groups 3 --lambdas 0.01,0.03 --checkpoint "$work/ck.safetensors" --resume \
+  -o "$work/exported.safetensors"
+expect facet-train-model-decodes 0 '' -- bash -c "\"$facet\" compress '$img' -o '$work/t.fct' --model '$work/exported.safetensors' && \"$facet\" decompress '$work/t.fct' -o '$work/t.png' --model '$work/exported.safetensors'"
+expect facet-train-bad-crops 1 'bad-magic' -- "$trainer" --data "$img" --steps 1
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

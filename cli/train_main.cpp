@@ -1,0 +1,50 @@
+// facet-train: the trainer alone, for machines that have only a (CUDA) LibTorch: it reads packed
+// crops files (made with `facet train --save-crops`) and writes plain safetensors.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <memory>
+
+#include "cli/train_options.h"
+#include "codec/crops.h"
+#include "codec/trainer.h"
+
+namespace {
+
+int fail(const facet::Status& status) {
+  std::fprintf(stderr, "facet-train: error: %s\n", status.to_string().c_str());
+  return status.code() == facet::ErrorCode::kInvalidArgument ? 2 : status.code() == facet::ErrorCode::kIo ? 3 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app("Facet's trainer alone (crops files in, safetensors out)", "facet-train");
+  facet::cli::TrainerCliOptions options;
+  std::string data, eval;
+  app.add_option("--data", data, "Packed training crops (facet train --save-crops)")->required();
+  app.add_option("--eval", eval, "Packed held-out crops");
+  app.add_option("-o,--output", options.train.output, "Final weights file (plain safetensors)");
+  facet::cli::add_trainer_options(&app, options);
+  app.footer(
+      "Example (on the accelerator):\n"
+      "  facet-train --data crops.bin --eval eval.bin --device cuda --batch 16 --patch 256 \\\n"
+      "    --steps 20000 --checkpoint ck.safetensors --resume -o facet-photo.safetensors");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  facet::Status ok = facet::cli::finish_trainer_options(options);
+  if (!ok.ok()) return fail(ok);
+  auto train_crops = facet::read_crop_file(data);
+  if (!train_crops.ok()) return fail(train_crops.status());
+  std::unique_ptr<facet::CropSet> eval_crops;
+  if (!eval.empty()) {
+    auto e = facet::read_crop_file(eval);
+    if (!e.ok()) return fail(e.status());
+    eval_crops = std::make_unique<facet::CropSet>(std::move(e).value());
+  }
+  facet::Status status = facet::train_photo_model(options.train, *train_crops, eval_crops.get(),
+                                                  facet::cli::print_train_progress);
+  return status.ok() ? 0 : fail(status);
+}

@@ -1,0 +1,65 @@
+// Training options and progress lines shared by `facet train` and `facet-train`.
+#include "cli/train_options.h"
+
+#include <ATen/Parallel.h>
+#include <cstdio>
+#include <sstream>
+#include <thread>
+
+namespace facet::cli {
+
+void add_trainer_options(CLI::App* cmd, TrainerCliOptions& o) {
+  TrainOptions& t = o.train;
+  cmd->add_option("--steps", t.steps, "Total optimizer steps")->capture_default_str();
+  cmd->add_option("--batch", t.batch, "Batch size")->capture_default_str();
+  cmd->add_option("--patch", t.crop, "Training patch edge (multiple of 64)")->capture_default_str();
+  cmd->add_option("--lr", t.learning_rate, "Peak learning rate")->capture_default_str();
+  cmd->add_option("--warmup", t.warmup_steps, "Linear warm-up steps")->capture_default_str();
+  cmd->add_option("--truncation", t.truncation_probability, "Share of steps that drop trailing latent groups")
+      ->capture_default_str();
+  cmd->add_option("--checkpoint", t.checkpoint, "Checkpoint file (weights + Adam state)");
+  cmd->add_option("--checkpoint-every", t.checkpoint_every, "Steps between checkpoints")->capture_default_str();
+  cmd->add_flag("--resume", t.resume, "Continue from --checkpoint (a --steps at or below its step exports it)");
+  cmd->add_option("--log-every", t.log_every, "Steps between progress lines")->capture_default_str();
+  cmd->add_option("--eval-every", t.eval_every, "Steps between evaluations (0: at the end)")->capture_default_str();
+  cmd->add_option("--seed", t.seed, "Random seed")->capture_default_str();
+  cmd->add_option("--device", t.device, "cpu or cuda")->capture_default_str();
+  cmd->add_option("--threads", o.threads, "CPU threads (default: all cores)");
+  cmd->add_option("--n", t.config.n, "Transform channels")->capture_default_str();
+  cmd->add_option("--m", t.config.m, "Latent channels")->capture_default_str();
+  cmd->add_option("--hyper-n", t.config.hyper_n, "Hyper-latent channels")->capture_default_str();
+  cmd->add_option("--groups", t.config.groups, "Latent groups, coarse to fine")->capture_default_str();
+  cmd->add_option("--lambdas", o.lambdas, "Comma-separated rate-point lambdas (increasing)");
+  cmd->add_option("--model-id", t.config.model_id, "Name stored in the model and in every file")->capture_default_str();
+}
+
+Status finish_trainer_options(TrainerCliOptions& o) {
+  at::set_num_threads(o.threads > 0 ? o.threads : int(std::max(1u, std::thread::hardware_concurrency())));
+  if (!o.lambdas.empty()) {
+    o.train.config.lambdas.clear();
+    std::stringstream in(o.lambdas);
+    for (std::string item; std::getline(in, item, ',');) {
+      try {
+        o.train.config.lambdas.push_back(std::stod(item));
+      } catch (const std::exception&) {
+        return make_error(ErrorCode::kInvalidArgument, "bad --lambdas list '" + o.lambdas + "'");
+      }
+    }
+  }
+  Status valid = o.train.config.validate();
+  if (!valid.ok()) return make_error(ErrorCode::kInvalidArgument, valid.message());
+  return ok_status();
+}
+
+void print_train_progress(const TrainProgress& p) {
+  if (p.is_eval) {
+    std::printf("eval  step %7lld  rate point %d  bpp %.4f  PSNR %.2f dB\n", (long long)p.step, p.rate_point,
+                p.bpp, p.psnr);
+  } else {
+    std::printf("train step %7lld  loss %.4f  bpp %.4f  PSNR %.2f dB  lr %.2e  %.2f steps/s\n", (long long)p.step,
+                p.loss, p.bpp, p.psnr, p.learning_rate, p.steps_per_second);
+  }
+  std::fflush(stdout);
+}
+
+}  // namespace facet::cli
