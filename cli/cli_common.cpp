@@ -1,7 +1,11 @@
 // Exit codes and error printing for the facet command.
 #include "cli/cli_common.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <thread>
+
+#include "codec/codec.h"
 
 namespace facet::cli {
 
@@ -39,6 +43,18 @@ std::string& program_path_storage() {
 
 const std::string& program_path() { return program_path_storage(); }
 void set_program_path(const std::string& path) { program_path_storage() = path; }
+
+int resolve_threads(int requested) {
+  return requested > 0 ? requested : int(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+StatusOr<std::shared_ptr<CodecModel>> load_model_option(const std::string& model) {
+  std::string path = model;
+  if (path.empty()) {
+    FACET_ASSIGN_OR_RETURN(path, find_default_model(program_path()));
+  }
+  return load_codec_model(path);
+}
 
 std::string hex(uint64_t value, int digits) {
   char buffer[24];

@@ -1,9 +1,14 @@
 // What every facet sub-command shares: exit codes, error reporting, verbosity.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "common/status.h"
+
+namespace facet {
+struct CodecModel;
+}
 
 namespace facet::cli {
 
@@ -24,6 +29,12 @@ int report_error(const Status& status);
 // The path this process was started as (argv[0]), for finding files shipped beside it.
 const std::string& program_path();
 void set_program_path(const std::string& path);
+
+// --threads: the requested count, or every core when it is 0.
+int resolve_threads(int requested);
+
+// --model: the given weights file, or the default model (codec.h's find_default_model), loaded.
+StatusOr<std::shared_ptr<CodecModel>> load_model_option(const std::string& model);
 
 // Hexadecimal rendering of a 32- or 64-bit value, zero-padded.
 std::string hex(uint64_t value, int digits);

@@ -26,14 +26,9 @@ struct BenchModelOptions {
 };
 
 int run_bench_model(const BenchModelOptions& o) {
-  std::string path = o.model;
-  if (path.empty()) {
-    auto found = find_default_model(program_path());
-    if (!found.ok()) return report_error(found.status());
-    path = *found;
-  }
-  auto model = load_codec_model(path);
+  auto model = load_model_option(o.model);
   if (!model.ok()) return report_error(model.status());
+  const std::string& path = (*model)->path;
   const ModelConfig& c = (*model)->bundle.net->config();
   const ModelCost cost = model_cost((*model)->bundle.net);
   std::printf("model %s (%s): N=%d M=%d hyper N=%d, %d groups, %d rate points, %.2f M parameters\n",
@@ -73,7 +68,7 @@ int run_bench_model(const BenchModelOptions& o) {
   if (images.empty()) return report_error(make_error(ErrorCode::kInvalidArgument, "no images"));
 
   std::vector<int> thread_counts = o.threads;
-  if (thread_counts.empty()) thread_counts = {int(std::max(1u, std::thread::hardware_concurrency()))};
+  if (thread_counts.empty()) thread_counts = {resolve_threads(0)};
   std::vector<double> qualities = o.qualities;
   if (qualities.empty()) qualities = {75};
   for (int threads : thread_counts) {

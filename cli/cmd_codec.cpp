@@ -23,23 +23,13 @@ struct CodecCommandOptions {
   bool verbose = false;
 };
 
-int default_threads() { return std::max(1u, std::thread::hardware_concurrency()); }
-
-StatusOr<std::shared_ptr<CodecModel>> load_model_option(const std::string& model) {
-  std::string path = model;
-  if (path.empty()) {
-    FACET_ASSIGN_OR_RETURN(path, find_default_model(program_path()));
-  }
-  return load_codec_model(path);
-}
-
 double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
 int run_compress(const CodecCommandOptions& o) {
   const auto start = std::chrono::steady_clock::now();
-  const int threads = o.threads > 0 ? o.threads : default_threads();
+  const int threads = resolve_threads(o.threads);
   at::set_num_threads(threads);
   auto input = read_file(o.input);
   if (!input.ok()) return report_error(input.status());
@@ -71,7 +61,7 @@ int run_compress(const CodecCommandOptions& o) {
 
 int run_decompress(const CodecCommandOptions& o) {
   const auto start = std::chrono::steady_clock::now();
-  const int threads = o.threads > 0 ? o.threads : default_threads();
+  const int threads = resolve_threads(o.threads);
   at::set_num_threads(threads);
   auto input = read_file(o.input);
   if (!input.ok()) return report_error(input.status());

@@ -62,17 +62,13 @@ StatusOr<std::vector<RdImage>> load_images(const std::string& directory) {
 }
 
 StatusOr<RdCodec> facet_codec(const RdOptions& o, int threads_per_job) {
-  std::string path = o.model;
-  if (path.empty()) {
-    FACET_ASSIGN_OR_RETURN(path, find_default_model(program_path()));
-  }
-  FACET_ASSIGN_OR_RETURN(std::shared_ptr<CodecModel> model, load_codec_model(path));
+  FACET_ASSIGN_OR_RETURN(std::shared_ptr<CodecModel> model, load_model_option(o.model));
   for (double q : o.qualities)
     FACET_RETURN_ERROR_IF(!(q >= 0 && q <= 100), kInvalidArgument, "qualities are 0..100");
   RdCodec codec;
   codec.name = "facet";
   codec.version = std::string("facet ") + FACET_VERSION + ", model '" + model->bundle.net->config().model_id +
-                  "' (" + path + ")";
+                  "' (" + model->path + ")";
   codec.setting_name = "quality";
   codec.settings = o.qualities;
   CompressOptions compress;
@@ -140,7 +136,7 @@ int run_rd(const RdOptions& o) {
   Status outputs = check_outputs(o);
   if (!outputs.ok()) return report_error(outputs);
   if (o.jobs < 1) return report_error(make_error(ErrorCode::kInvalidArgument, "--jobs must be at least 1"));
-  const int threads = o.threads > 0 ? o.threads : int(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads = resolve_threads(o.threads);
   // at::set_num_threads is per thread (OpenMP): every worker sets its share of the threads.
   const int threads_per_job = std::max(1, threads / o.jobs);
 
