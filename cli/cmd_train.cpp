@@ -13,6 +13,7 @@
 #include "cli/commands.h"
 #include "codec/crops.h"
 #include "cli/train_options.h"
+#include "codec/sprites_trainer.h"
 #include "codec/trainer.h"
 #include "common/file_io.h"
 #include "formats/image_io.h"
@@ -23,6 +24,9 @@ namespace {
 
 struct TrainCommandOptions {
   TrainerCliOptions trainer;
+  std::string model = "photo";  // or "sprites"
+  SpritesConfig sprites;
+  CLI::App* command = nullptr;  // to tell the options given from the defaults
   std::string data, eval, save_crops;
   int crop_size = 256;
   int crops_per_image = 8;
@@ -97,10 +101,38 @@ StatusOr<CropSet> load_crops(const std::string& source, const TrainCommandOption
   return read_crop_file(source);
 }
 
+// Runs `train(path)`, which writes plain safetensors to `path`; a .zst output is compressed here.
+int train_and_write(const std::string& output, const std::function<Status(const std::string&)>& train) {
+  const bool compress = output.size() > 4 && output.substr(output.size() - 4) == ".zst";
+  const std::string plain_path = compress ? output + ".tmp-plain" : output;
+  Status status = train(plain_path);
+  if (!status.ok()) return report_error(status);
+  if (!compress) return kExitOk;
+  auto plain = read_file(plain_path);
+  if (!plain.ok()) return report_error(plain.status());
+  auto tensors = decode_safetensors(plain->data(), plain->size());
+  if (!tensors.ok()) return report_error(tensors.status());
+  auto packed = encode_weights_file(*tensors, true);
+  if (!packed.ok()) return report_error(packed.status());
+  WriteOptions overwrite;
+  overwrite.overwrite = true;
+  Status s = write_file_atomic(output, *packed, overwrite);
+  std::remove(plain_path.c_str());
+  if (!s.ok()) return report_error(s);
+  return kExitOk;
+}
+
 int run_train(TrainCommandOptions o) {
   Status options_ok = finish_trainer_options(o.trainer);
   if (!options_ok.ok()) return report_error(options_ok);
   TrainOptions& train = o.trainer.train;
+  if (!o.trainer.init.empty()) {
+    auto bytes = read_file(o.trainer.init, kMaxWeightsFileBytes);
+    if (!bytes.ok()) return report_error(bytes.status());
+    auto tensors = decode_weights_file(bytes->data(), bytes->size());
+    if (!tensors.ok()) return report_error(tensors.status().with_context("--init " + o.trainer.init));
+    train.init = std::make_shared<const TensorFile>(std::move(tensors).value());
+  }
   auto train_crops = load_crops(o.data, o, train.seed);
   if (!train_crops.ok()) return report_error(train_crops.status());
   if (!o.save_crops.empty()) {
@@ -119,26 +151,52 @@ int run_train(TrainCommandOptions o) {
     if (!e.ok()) return report_error(e.status());
     eval_crops = std::make_unique<CropSet>(std::move(e).value());
   }
-  // The trainer writes plain safetensors; a .zst output is compressed here.
-  const bool compress = train.output.size() > 4 && train.output.substr(train.output.size() - 4) == ".zst";
-  const std::string final_output = train.output;
-  if (compress) train.output = final_output + ".tmp-plain";
-  Status status = train_photo_model(train, *train_crops, eval_crops.get(), print_train_progress);
-  if (!status.ok()) return report_error(status);
-  if (compress) {
-    auto plain = read_file(train.output);
-    if (!plain.ok()) return report_error(plain.status());
-    auto tensors = decode_safetensors(plain->data(), plain->size());
-    if (!tensors.ok()) return report_error(tensors.status());
-    auto packed = encode_weights_file(*tensors, true);
-    if (!packed.ok()) return report_error(packed.status());
-    WriteOptions overwrite;
-    overwrite.overwrite = true;
-    Status s = write_file_atomic(final_output, *packed, overwrite);
-    std::remove(train.output.c_str());
-    if (!s.ok()) return report_error(s);
-  }
-  return kExitOk;
+  return train_and_write(train.output, [&](const std::string& output) {
+    TrainOptions t = train;
+    t.output = output;
+    return train_photo_model(t, *train_crops, eval_crops.get(), print_train_progress);
+  });
+}
+
+void print_sprites_progress(const SpritesProgress& p) {
+  std::printf("train step %7lld  loss %.2f  reconstruction %.2f  KL %.2f  TC %.3f  active latents %d  lr %.2e  "
+              "%.2f steps/s\n",
+              (long long)p.step, p.loss, p.reconstruction, p.kl, p.total_correlation, p.active_latents,
+              p.learning_rate, p.steps_per_second);
+  std::fflush(stdout);
+}
+
+int run_train_sprites(TrainCommandOptions o) {
+  Status options_ok = finish_trainer_options(o.trainer);
+  if (!options_ok.ok()) return report_error(options_ok);
+  const TrainOptions& t = o.trainer.train;
+  SpritesTrainOptions s;
+  auto given = [&](const char* name) { return o.command->get_option(name)->count() > 0; };
+  s.config = o.sprites;
+  if (given("--model-id")) s.config.model_id = t.config.model_id;
+  if (given("--steps")) s.steps = t.steps;
+  if (given("--batch")) s.batch = t.batch;
+  if (given("--lr")) s.learning_rate = t.learning_rate;
+  if (given("--warmup")) s.warmup_steps = t.warmup_steps;
+  if (given("--checkpoint-every")) s.checkpoint_every = t.checkpoint_every;
+  if (given("--log-every")) s.log_every = t.log_every;
+  s.checkpoint = t.checkpoint;
+  s.resume = t.resume;
+  s.seed = t.seed;
+  s.device = t.device;
+  Status valid = s.config.validate();
+  if (!valid.ok()) return report_error(make_error(ErrorCode::kInvalidArgument, valid.message()));
+  return train_and_write(t.output, [&](const std::string& output) {
+    SpritesTrainOptions run = s;
+    run.output = output;
+    return train_sprites_model(run, print_sprites_progress);
+  });
+}
+
+int run_train_command(const TrainCommandOptions& o) {
+  if (o.model == "sprites") return run_train_sprites(o);
+  if (o.data.empty()) return report_error(make_error(ErrorCode::kInvalidArgument, "--data is required for --model photo"));
+  return run_train(o);
 }
 
 }  // namespace
@@ -146,7 +204,13 @@ int run_train(TrainCommandOptions o) {
 void add_train_command(CLI::App& app, Runner* run) {
   auto o = std::make_shared<TrainCommandOptions>();
   CLI::App* cmd = app.add_subcommand("train", "Train a photo model (CPU here; CUDA with a CUDA LibTorch build)");
-  cmd->add_option("--data", o->data, "Training images (directory) or packed crops file")->required();
+  cmd->add_option("--model", o->model, "photo, or sprites (the beta-TCVAE on rendered sprites; needs no --data)")
+      ->check(CLI::IsMember({"photo", "sprites"}))
+      ->capture_default_str();
+  cmd->add_option("--data", o->data, "Training images (directory) or packed crops file (photo)");
+  cmd->add_option("--latents", o->sprites.latents, "Latents of the sprites model")->capture_default_str();
+  cmd->add_option("--beta", o->sprites.beta, "Total-correlation weight of the sprites model (beta-TCVAE)")
+      ->capture_default_str();
   cmd->add_option("--eval", o->eval, "Held-out images (directory) or crops file, evaluated every --eval-every steps");
   cmd->add_option("--save-crops", o->save_crops, "Write the training crops to this file (with --steps 0 and no -o: and stop)");
   cmd->add_option("--crop-size", o->crop_size, "Edge of the stored crops")->capture_default_str();
@@ -157,8 +221,10 @@ void add_train_command(CLI::App& app, Runner* run) {
       "Examples:\n"
       "  facet train --data photos/ --eval holdout/ --steps 2000 -o model.safetensors.zst\n"
       "  facet train --data photos/ --save-crops crops.bin --steps 0   pack crops for another machine\n"
-      "  facet train --data crops.bin --checkpoint ck.safetensors --resume --steps 4000 -o model.safetensors");
-  cmd->callback([o, run] { *run = [o] { return run_train(*o); }; });
+      "  facet train --data crops.bin --checkpoint ck.safetensors --resume --steps 4000 -o model.safetensors\n"
+      "  facet train --model sprites --beta 6 --steps 20000 -o sprites.safetensors.zst");
+  o->command = cmd;
+  cmd->callback([o, run] { *run = [o] { return run_train_command(*o); }; });
 }
 
 }  // namespace facet::cli

@@ -7,6 +7,8 @@
 #include "cli/train_options.h"
 #include "codec/crops.h"
 #include "codec/trainer.h"
+#include "common/file_io.h"
+#include "formats/safetensors.h"
 
 namespace {
 
@@ -36,6 +38,13 @@ int main(int argc, char** argv) {
   }
   facet::Status ok = facet::cli::finish_trainer_options(options);
   if (!ok.ok()) return fail(ok);
+  if (!options.init.empty()) {  // plain safetensors only: this build has no zstd
+    auto bytes = facet::read_file(options.init, facet::kMaxWeightsFileBytes);
+    if (!bytes.ok()) return fail(bytes.status());
+    auto tensors = facet::decode_safetensors(bytes->data(), bytes->size());
+    if (!tensors.ok()) return fail(tensors.status());
+    options.train.init = std::make_shared<const facet::TensorFile>(std::move(tensors).value());
+  }
   auto train_crops = facet::read_crop_file(data);
   if (!train_crops.ok()) return fail(train_crops.status());
   std::unique_ptr<facet::CropSet> eval_crops;

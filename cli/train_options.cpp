@@ -29,6 +29,12 @@ void add_trainer_options(CLI::App* cmd, TrainerCliOptions& o) {
   cmd->add_option("--m", t.config.m, "Latent channels")->capture_default_str();
   cmd->add_option("--hyper-n", t.config.hyper_n, "Hyper-latent channels")->capture_default_str();
   cmd->add_option("--groups", t.config.groups, "Latent groups, coarse to fine")->capture_default_str();
+  cmd->add_option("--chroma", t.config.chroma, "Latent channels of the chroma group (the last ones; 0: none)")
+      ->capture_default_str();
+  cmd->add_option("--chroma-drop", t.chroma_drop_probability,
+                  "Share of steps that drop the chroma group and ask for the grayscale image")
+      ->capture_default_str();
+  cmd->add_option("--init", o.init, "Start from this model's weights (fine-tuning; same shapes)");
   cmd->add_option("--lambdas", o.lambdas, "Comma-separated rate-point lambdas (increasing)");
   cmd->add_option("--model-id", t.config.model_id, "Name stored in the model and in every file")->capture_default_str();
 }

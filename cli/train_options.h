@@ -14,6 +14,7 @@ struct TrainerCliOptions {
   TrainOptions train;
   std::string lambdas;  // comma-separated, replaces the config's when given
   int threads = 0;      // CPU threads (0: all cores)
+  std::string init;     // weights file to start from (fine-tuning); read by each front end
 };
 
 // Model shape, optimization, checkpoints, logging, device and threads.

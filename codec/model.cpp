@@ -77,7 +77,7 @@ std::pair<torch::Tensor, torch::Tensor> PhotoModelImpl::hyper_synthesis(const to
 }
 
 ForwardResult PhotoModelImpl::forward(const torch::Tensor& x, int rate_point, int kept_groups,
-                                     bool noisy) {
+                                     bool noisy, bool keep_chroma) {
   const int m = config_.m;
   auto y = analysis(x) * gain(rate_point);
   auto z = hyper_analysis(y);
@@ -95,11 +95,12 @@ ForwardResult PhotoModelImpl::forward(const torch::Tensor& x, int rate_point, in
 
   auto y_hat = round_ste(y - mean) + mean;
   auto mask = torch::ones({1, m, 1, 1}, x.options());
-  if (kept_groups < config_.groups) {
-    mask.narrow(1, kept_groups * config_.group_channels(), m - kept_groups * config_.group_channels())
+  const int structure = config_.structure_channels();
+  if (kept_groups < config_.groups)
+    mask.narrow(1, kept_groups * config_.group_channels(), structure - kept_groups * config_.group_channels())
         .zero_();
-    y_hat = mask * y_hat + (1 - mask) * mean;
-  }
+  if (!keep_chroma && config_.chroma > 0) mask.narrow(1, structure, config_.chroma).zero_();
+  if (kept_groups < config_.groups || (!keep_chroma && config_.chroma > 0)) y_hat = mask * y_hat + (1 - mask) * mean;
   ForwardResult r;
   r.x_hat = synthesis(y_hat * inverse_gain(rate_point));
   r.y_likelihoods = y_likelihoods;

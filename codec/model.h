@@ -16,7 +16,7 @@ struct ForwardResult {
   torch::Tensor x_hat;             // reconstruction, [B, 3, H, W], not clamped
   torch::Tensor y_likelihoods;     // of the kept latent elements, [B, M, H/16, W/16]
   torch::Tensor z_likelihoods;     // [B, hyper_n, H/64, W/64]
-  torch::Tensor y_mask;            // 1 for kept channels, 0 for truncated groups, [1, M, 1, 1]
+  torch::Tensor y_mask;            // 1 for kept channels, 0 for dropped groups, [1, M, 1, 1]
 };
 
 class PhotoModelImpl : public torch::nn::Module {
@@ -29,7 +29,9 @@ class PhotoModelImpl : public torch::nn::Module {
   // [1, groups] drops the trailing groups as a decoder that lacks them would (their latents
   // become the hyperprior's mean). noisy: additive uniform noise for the rate (training);
   // otherwise rounding, as in coding (evaluation).
-  ForwardResult forward(const torch::Tensor& x, int rate_point, int kept_groups, bool noisy = true);
+  // keep_chroma = false drops the chroma group the same way.
+  ForwardResult forward(const torch::Tensor& x, int rate_point, int kept_groups, bool noisy = true,
+                        bool keep_chroma = true);
 
   // Gains of a continuous rate position t in [0, rate_points - 1]: log-linear interpolation
   // between the trained rate points. Shapes [1, M, 1, 1].

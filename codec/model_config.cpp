@@ -9,8 +9,9 @@ namespace facet {
 Status ModelConfig::validate() const {
   FACET_RETURN_ERROR_IF(n < 1 || n > 1024 || m < 1 || m > 1024 || hyper_n < 1 || hyper_n > 1024,
                         kCorrupt, "model channel counts out of range");
-  FACET_RETURN_ERROR_IF(groups < 1 || m % groups != 0, kCorrupt,
-                        "latent channels must split into equal groups");
+  FACET_RETURN_ERROR_IF(chroma < 0 || chroma >= m, kCorrupt, "chroma channels must be in 0..m-1");
+  FACET_RETURN_ERROR_IF(groups < 1 || (m - chroma) % groups != 0, kCorrupt,
+                        "structure channels (m - chroma) must split into equal groups");
   FACET_RETURN_ERROR_IF(lambdas.empty() || lambdas.size() > 32, kCorrupt, "1..32 rate points needed");
   for (size_t i = 0; i < lambdas.size(); ++i) {
     FACET_RETURN_ERROR_IF(!(lambdas[i] > 0) || (i && !(lambdas[i] > lambdas[i - 1])), kCorrupt,
@@ -24,13 +25,15 @@ std::map<std::string, std::string> ModelConfig::to_metadata() const {
   std::ostringstream l;
   l.precision(17);
   for (size_t i = 0; i < lambdas.size(); ++i) l << (i ? "," : "") << lambdas[i];
-  return {{"facet.format", "facet-photo-1"},
+  std::map<std::string, std::string> md = {{"facet.format", "facet-photo-1"},
           {"facet.model_id", model_id},
           {"facet.n", std::to_string(n)},
           {"facet.m", std::to_string(m)},
           {"facet.hyper_n", std::to_string(hyper_n)},
           {"facet.groups", std::to_string(groups)},
           {"facet.lambdas", l.str()}};
+  if (chroma > 0) md["facet.chroma"] = std::to_string(chroma);
+  return md;
 }
 
 StatusOr<ModelConfig> ModelConfig::from_metadata(const std::map<std::string, std::string>& md) {
@@ -56,6 +59,9 @@ StatusOr<ModelConfig> ModelConfig::from_metadata(const std::map<std::string, std
   FACET_ASSIGN_OR_RETURN(c.m, get_int("facet.m"));
   FACET_ASSIGN_OR_RETURN(c.hyper_n, get_int("facet.hyper_n"));
   FACET_ASSIGN_OR_RETURN(c.groups, get_int("facet.groups"));
+  if (md.count("facet.chroma")) {
+    FACET_ASSIGN_OR_RETURN(c.chroma, get_int("facet.chroma"));
+  }
   FACET_ASSIGN_OR_RETURN(std::string lambdas, get("facet.lambdas"));
   c.lambdas.clear();
   std::stringstream in(lambdas);

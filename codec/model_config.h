@@ -13,12 +13,14 @@ struct ModelConfig {
   int n = 128;        // channels of the analysis/synthesis transforms
   int m = 192;        // channels of the latent y
   int hyper_n = 128;  // channels of the hyper-latent z and of the hyper transforms
-  int groups = 4;     // y's channels in `groups` equal groups, ordered coarse -> fine
+  int groups = 4;     // structure channels of y in `groups` equal groups, ordered coarse -> fine
+  int chroma = 0;     // the last `chroma` channels of y: the chroma group (0: none)
   // Rate points of the variable-rate model: one learned gain vector per lambda (increasing).
   std::vector<double> lambdas = {0.0018, 0.0035, 0.0067, 0.013, 0.025, 0.0483};
   std::string model_id = "facet-photo";
 
-  int group_channels() const { return m / groups; }
+  int group_channels() const { return (m - chroma) / groups; }
+  int structure_channels() const { return m - chroma; }
   int rate_points() const { return static_cast<int>(lambdas.size()); }
   Status validate() const;
 

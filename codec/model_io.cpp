@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "codec/checkpoint.h"
 #include "entropy/gaussian_tables.h"
 
 namespace facet {
@@ -168,9 +169,16 @@ StatusOr<EntropyTables> bake_entropy_tables(PhotoModel& model) {
   return tables;
 }
 
+void put_cdf_tables(TensorFile& file, const std::string& prefix, const CdfTableSet& set) {
+  put_tables(file, prefix, set);
+}
+
+StatusOr<CdfTableSet> get_cdf_tables(const TensorFile& file, const std::string& prefix) {
+  return get_tables(file, prefix);
+}
+
 TensorFile parameters_to_tensor_file(PhotoModel& model) {
-  TensorFile file;
-  for (const auto& item : model->named_parameters()) file.tensors[item.key()] = to_tensor_data(item.value());
+  TensorFile file = module_parameters_to_tensor_file(*model);
   file.metadata = model->config().to_metadata();
   return file;
 }
@@ -184,18 +192,7 @@ StatusOr<TensorFile> model_to_tensor_file(PhotoModel& model, const EntropyTables
   return file;
 }
 
-Status load_parameters(const TensorFile& file, PhotoModel& model) {
-  torch::NoGradGuard no_grad;
-  for (auto& item : model->named_parameters()) {
-    auto it = file.tensors.find(item.key());
-    FACET_RETURN_ERROR_IF(it == file.tensors.end(), kCorrupt, "weights file lacks parameter '" + item.key() + "'");
-    FACET_ASSIGN_OR_RETURN(torch::Tensor t, from_tensor_data(it->second));
-    FACET_RETURN_ERROR_IF(!t.sizes().equals(item.value().sizes()), kCorrupt,
-                          "parameter '" + item.key() + "' has the wrong shape");
-    item.value().copy_(t);
-  }
-  return ok_status();
-}
+Status load_parameters(const TensorFile& file, PhotoModel& model) { return load_module_parameters(file, *model); }
 
 StatusOr<ModelBundle> model_from_tensor_file(const TensorFile& file) {
   FACET_ASSIGN_OR_RETURN(ModelConfig config, ModelConfig::from_metadata(file.metadata));

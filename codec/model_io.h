@@ -41,6 +41,11 @@ StatusOr<ModelBundle> model_from_tensor_file(const TensorFile& file);
 Status load_parameters(const TensorFile& file, PhotoModel& model);
 TensorFile parameters_to_tensor_file(PhotoModel& model);
 
+// A CDF table set as three tensors <prefix>.cdf [T, L] (rows padded with 65536), .sizes [T],
+// .offsets [T]; and back (validated).
+void put_cdf_tables(TensorFile& file, const std::string& prefix, const CdfTableSet& set);
+StatusOr<CdfTableSet> get_cdf_tables(const TensorFile& file, const std::string& prefix);
+
 // Tensor <-> TensorData (F32 out; F32/BF16/F16 in).
 TensorData to_tensor_data(const torch::Tensor& t);
 StatusOr<torch::Tensor> from_tensor_data(const TensorData& d);

@@ -5,8 +5,8 @@
 #include <cmath>
 #include <random>
 #include <torch/torch.h>
-#include <torch/version.h>
 
+#include "codec/checkpoint.h"
 #include "codec/model.h"
 #include "codec/model_io.h"
 #include "common/file_io.h"
@@ -38,6 +38,12 @@ torch::Tensor sample_batch(const CropSet& crops, int batch, int crop, std::mt199
   return out;
 }
 
+// BT.601 luma of [B, 3, H, W] RGB, repeated in the three channels: the target without chroma.
+torch::Tensor luma_of(const torch::Tensor& x) {
+  auto y = 0.299 * x.select(1, 0) + 0.587 * x.select(1, 1) + 0.114 * x.select(1, 2);
+  return y.unsqueeze(1).expand_as(x);
+}
+
 struct Loss {
   torch::Tensor total, bpp, mse;
 };
@@ -56,57 +62,7 @@ Loss rate_distortion(const ForwardResult& r, const torch::Tensor& x, double lamb
 double psnr_of(double mse) { return 10.0 * std::log10(1.0 / std::max(mse, 1e-12)); }
 
 double learning_rate_at(const TrainOptions& o, int64_t step) {
-  if (step < o.warmup_steps) return o.learning_rate * double(step + 1) / double(o.warmup_steps);
-  const double t = double(step - o.warmup_steps) / double(std::max<int64_t>(1, o.steps - o.warmup_steps));
-  const double cosine = 0.5 * (1.0 + std::cos(M_PI * std::min(t, 1.0)));
-  return o.learning_rate * (o.final_lr_fraction + (1.0 - o.final_lr_fraction) * cosine);
-}
-
-#if TORCH_VERSION_MAJOR >= 2
-void* state_key(const torch::Tensor& p) { return p.unsafeGetTensorImpl(); }
-#else
-std::string state_key(const torch::Tensor& p) { return c10::guts::to_string(p.unsafeGetTensorImpl()); }
-#endif
-
-// Checkpoint = parameters + Adam moments ("adam.m.<name>", "adam.v.<name>") + step in metadata.
-Status save_checkpoint(const std::string& path, PhotoModel& model, torch::optim::Adam& adam, int64_t step) {
-  TensorFile file = parameters_to_tensor_file(model);
-  for (const auto& item : model->named_parameters()) {
-    auto it = adam.state().find(state_key(item.value()));
-    if (it == adam.state().end()) continue;
-    auto& s = static_cast<torch::optim::AdamParamState&>(*it->second);
-    file.tensors["adam.m." + item.key()] = to_tensor_data(s.exp_avg());
-    file.tensors["adam.v." + item.key()] = to_tensor_data(s.exp_avg_sq());
-    file.metadata["adam.step." + item.key()] = std::to_string(s.step());
-  }
-  file.metadata["train.step"] = std::to_string(step);
-  FACET_ASSIGN_OR_RETURN(Bytes bytes, encode_safetensors(file));
-  WriteOptions overwrite;
-  overwrite.overwrite = true;
-  return write_file_atomic(path, bytes, overwrite);
-}
-
-StatusOr<int64_t> load_checkpoint(const std::string& path, PhotoModel& model, torch::optim::Adam& adam,
-                                  const torch::Device& device) {
-  FACET_ASSIGN_OR_RETURN(Bytes bytes, read_file(path, kMaxWeightsFileBytes));
-  FACET_ASSIGN_OR_RETURN(TensorFile file, decode_safetensors(bytes.data(), bytes.size()));
-  FACET_RETURN_IF_ERROR(load_parameters(file, model));
-  for (const auto& item : model->named_parameters()) {
-    auto m = file.tensors.find("adam.m." + item.key());
-    auto v = file.tensors.find("adam.v." + item.key());
-    auto s = file.metadata.find("adam.step." + item.key());
-    if (m == file.tensors.end() || v == file.tensors.end() || s == file.metadata.end()) continue;
-    auto state = std::make_unique<torch::optim::AdamParamState>();
-    FACET_ASSIGN_OR_RETURN(torch::Tensor mt, from_tensor_data(m->second));
-    FACET_ASSIGN_OR_RETURN(torch::Tensor vt, from_tensor_data(v->second));
-    state->exp_avg(mt.to(device));
-    state->exp_avg_sq(vt.to(device));
-    state->step(std::stoll(s->second));
-    adam.state()[state_key(item.value())] = std::move(state);
-  }
-  auto step = file.metadata.find("train.step");
-  FACET_RETURN_ERROR_IF(step == file.metadata.end(), kCorrupt, "checkpoint has no train.step");
-  return std::stoll(step->second);
+  return warmup_cosine_learning_rate(o.learning_rate, o.warmup_steps, o.final_lr_fraction, o.steps, step);
 }
 
 void evaluate(PhotoModel& model, const CropSet& crops, const TrainOptions& o, const torch::Device& device,
@@ -154,12 +110,15 @@ Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, cons
     torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(o.learning_rate));
     int64_t step = 0;
     if (o.resume) {
-      FACET_ASSIGN_OR_RETURN(step, load_checkpoint(o.checkpoint, model, adam, device));
+      FACET_ASSIGN_OR_RETURN(step, load_checkpoint(o.checkpoint, *model, adam, device));
+    } else if (o.init) {
+      FACET_RETURN_IF_ERROR(load_module_parameters(*o.init, *model));
     }
     std::mt19937_64 rng(o.seed * 1000003 + uint64_t(step));
     std::uniform_int_distribution<int> rate_point(0, o.config.rate_points() - 1);
     std::uniform_int_distribution<int> kept(1, std::max(1, o.config.groups - 1));
     std::bernoulli_distribution truncate(o.truncation_probability);
+    std::bernoulli_distribution drop_chroma(o.config.chroma > 0 ? o.chroma_drop_probability : 0.0);
     model->train();
 
     double loss_sum = 0, bpp_sum = 0, mse_sum = 0;
@@ -171,8 +130,9 @@ Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, cons
       auto x = sample_batch(train_crops, o.batch, o.crop, rng).to(device);
       const int k = rate_point(rng);
       const int groups = (o.config.groups > 1 && truncate(rng)) ? kept(rng) : o.config.groups;
-      auto r = model->forward(x, k, groups);
-      Loss l = rate_distortion(r, x, o.config.lambdas[k]);
+      const bool keep_chroma = !drop_chroma(rng);
+      auto r = model->forward(x, k, groups, /*noisy=*/true, keep_chroma);
+      Loss l = rate_distortion(r, keep_chroma ? x : luma_of(x), o.config.lambdas[k]);
       adam.zero_grad();
       l.total.backward();
       torch::nn::utils::clip_grad_norm_(model->parameters(), o.clip_grad_norm);
@@ -197,7 +157,7 @@ Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, cons
         window_start = Clock::now();
       }
       if (!o.checkpoint.empty() && ((step + 1) % o.checkpoint_every == 0 || last))
-        FACET_RETURN_IF_ERROR(save_checkpoint(o.checkpoint, model, adam, step + 1));
+        FACET_RETURN_IF_ERROR(save_checkpoint(o.checkpoint, *model, adam, step + 1, o.config.to_metadata()));
       if (eval_crops && ((o.eval_every > 0 && (step + 1) % o.eval_every == 0) || last))
         evaluate(model, *eval_crops, o, device, step + 1, report);
     }

@@ -4,11 +4,13 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "codec/crops.h"
 #include "codec/model_config.h"
 #include "common/status.h"
+#include "formats/safetensors.h"
 
 namespace facet {
 
@@ -22,6 +24,12 @@ struct TrainOptions {
   int64_t warmup_steps = 200;
   double final_lr_fraction = 0.1;  // cosine decay to this fraction of the peak
   double truncation_probability = 0.25;  // drop trailing groups in this share of the steps
+  // Drop the chroma group (config.chroma > 0) in this share of the steps, asking the decoder for
+  // the grayscale image (BT.601 luma in all three channels) then: what "chroma" means.
+  double chroma_drop_probability = 0.25;
+  // Start from these parameters (a weights file's tensors) instead of a fresh initialization:
+  // fine-tuning. Names and shapes must match the configuration.
+  std::shared_ptr<const TensorFile> init;
   double clip_grad_norm = 1.0;
   std::string checkpoint;          // written every checkpoint_every steps and at the end
   int64_t checkpoint_every = 500;

@@ -1,0 +1,123 @@
+// Appearance factors: measurement and transforms in the log-opponent space of appearance.h.
+#include "codec/appearance.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace facet {
+namespace {
+
+constexpr double kBlackOffset = 1.0 / 256.0;  // l = log2(lin + kBlackOffset): keeps black finite
+constexpr double kMinSpread = 1.0 / 1024.0;   // floor of the spreads (a flat or grey image)
+const double kGreyEv = std::log2(0.18);
+
+enum { kExposure = 0, kContrast = 1, kSaturation = 2, kTemperature = 3, kTint = 4 };
+
+struct Opponent {
+  std::vector<double> L, a, b;
+};
+
+Opponent to_opponent(const RgbPlanes& x) {
+  // A table per 8-bit-ish input would be faster; values are floats, so compute directly.
+  Opponent o;
+  o.L.resize(x.pixels);
+  o.a.resize(x.pixels);
+  o.b.resize(x.pixels);
+  for (size_t i = 0; i < x.pixels; ++i) {
+    const double lr = std::log2(srgb_to_linear(x.r[i]) + kBlackOffset);
+    const double lg = std::log2(srgb_to_linear(x.g[i]) + kBlackOffset);
+    const double lb = std::log2(srgb_to_linear(x.b[i]) + kBlackOffset);
+    o.L[i] = (lr + lg + lb) / 3.0;
+    o.a[i] = lr - lb;
+    o.b[i] = lg - 0.5 * (lr + lb);
+  }
+  return o;
+}
+
+double mean_of(const std::vector<double>& v) {
+  double s = 0;
+  for (double x : v) s += x;
+  return v.empty() ? 0.0 : s / double(v.size());
+}
+
+struct Moments {
+  double mean_L, std_L, mean_a, mean_b, chroma_rms;
+};
+
+Moments moments(const Opponent& o) {
+  Moments m{};
+  m.mean_L = mean_of(o.L);
+  m.mean_a = mean_of(o.a);
+  m.mean_b = mean_of(o.b);
+  double vl = 0, vc = 0;
+  for (size_t i = 0; i < o.L.size(); ++i) {
+    vl += (o.L[i] - m.mean_L) * (o.L[i] - m.mean_L);
+    vc += (o.a[i] - m.mean_a) * (o.a[i] - m.mean_a) + (o.b[i] - m.mean_b) * (o.b[i] - m.mean_b);
+  }
+  const double n = std::max<double>(1.0, double(o.L.size()));
+  m.std_L = std::sqrt(vl / n);
+  m.chroma_rms = std::sqrt(vc / n);
+  return m;
+}
+
+}  // namespace
+
+const std::array<AppearanceFactorInfo, kAppearanceFactorCount> kAppearanceFactors = {{
+    {"exposure", "EV", 1.0 / 256, -12.0, 4.0},
+    {"contrast", "log2", 1.0 / 256, -10.0, 4.0},
+    {"saturation", "log2", 1.0 / 256, -10.0, 4.0},
+    {"temperature", "EV", 1.0 / 256, -8.0, 8.0},
+    {"tint", "EV", 1.0 / 256, -8.0, 8.0},
+}};
+
+int appearance_factor_index(const std::string& name) {
+  for (int k = 0; k < kAppearanceFactorCount; ++k)
+    if (name == kAppearanceFactors[k].name) return k;
+  return -1;
+}
+
+double srgb_to_linear(double v) {
+  v = std::clamp(v, 0.0, 1.0);
+  return v <= 0.04045 ? v / 12.92 : std::pow((v + 0.055) / 1.055, 2.4);
+}
+
+double linear_to_srgb(double v) {
+  v = std::clamp(v, 0.0, 1.0);
+  return v <= 0.0031308 ? v * 12.92 : 1.055 * std::pow(v, 1.0 / 2.4) - 0.055;
+}
+
+AppearanceVector measure_appearance(const RgbPlanes& image) {
+  const Moments m = moments(to_opponent(image));
+  AppearanceVector f{};
+  f[kExposure] = m.mean_L - kGreyEv;
+  f[kContrast] = std::log2(std::max(m.std_L, kMinSpread));
+  f[kSaturation] = std::log2(std::max(m.chroma_rms, kMinSpread));
+  f[kTemperature] = m.mean_a;
+  f[kTint] = m.mean_b;
+  return f;
+}
+
+void apply_appearance_delta(RgbPlanes& image, const AppearanceVector& d) {
+  Opponent o = to_opponent(image);
+  const Moments m = moments(o);
+  const double contrast = std::exp2(d[kContrast]), saturation = std::exp2(d[kSaturation]);
+  for (size_t i = 0; i < image.pixels; ++i) {
+    const double L = m.mean_L + d[kExposure] + contrast * (o.L[i] - m.mean_L);
+    const double a = m.mean_a + d[kTemperature] + saturation * (o.a[i] - m.mean_a);
+    const double b = m.mean_b + d[kTint] + saturation * (o.b[i] - m.mean_b);
+    // Inverse of the opponent transform: l_R = L + a/2 - b/3, l_G = L + 2b/3, l_B = L - a/2 - b/3.
+    const double lr = L + a / 2 - b / 3, lg = L + 2 * b / 3, lb = L - a / 2 - b / 3;
+    image.r[i] = float(linear_to_srgb(std::exp2(lr) - kBlackOffset));
+    image.g[i] = float(linear_to_srgb(std::exp2(lg) - kBlackOffset));
+    image.b[i] = float(linear_to_srgb(std::exp2(lb) - kBlackOffset));
+  }
+}
+
+void impose_appearance(RgbPlanes& image, const AppearanceVector& target) {
+  const AppearanceVector now = measure_appearance(image);
+  AppearanceVector d{};
+  for (int k = 0; k < kAppearanceFactorCount; ++k) d[k] = target[k] - now[k];
+  apply_appearance_delta(image, d);
+}
+
+}  // namespace facet

@@ -1,0 +1,68 @@
+// Appearance factors of a photo: global scalars measured on the image, whose meaning is fixed by
+// construction. Each is a statistic of the image in a log-opponent colour space, and each has a
+// photometric transform that moves it, and only it, by exactly delta:
+//
+//   measure(apply_delta(x, d)) = measure(x) + d        (before clipping to the 8-bit range)
+//
+// so an edit of a stored factor by d decodes to the transform T_d of the image, and the factors
+// are disentangled from each other by construction (the transforms commute). Plain C++ (no
+// LibTorch): the same code runs at encode, decode, in `facet eval factors` and in the tests.
+//
+// The space: linear light lin = srgb_to_linear(v), l_c = log2(lin_c + 2^-8) for c in R, G, B, and
+//   L = (l_R + l_G + l_B) / 3           log-luminance, EV
+//   a = l_R - l_B                        warm (+) / cool (-) axis
+//   b = l_G - (l_R + l_B) / 2            green (+) / magenta (-) axis
+// The factors (means and deviations over all pixels):
+//   exposure     mean(L) - log2(0.18)                        EV above 18% grey
+//   contrast     log2(std(L))                                 log2 of the EV spread; +1 doubles it
+//   saturation   log2(rms of (a, b) - mean(a, b))             log2 chroma spread; +1 doubles it
+//   temperature  mean(a)                                      EV of red over blue
+//   tint         mean(b)                                      EV of green over red+blue
+// The transform T_d: L' = mean(L) + d_exposure + 2^d_contrast (L - mean(L)),
+//   (a', b') = mean(a, b) + (d_temperature, d_tint) + 2^d_saturation ((a, b) - mean(a, b)),
+// back to sRGB, clipped to [0, 1].
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace facet {
+
+constexpr int kAppearanceFactorCount = 5;
+
+struct AppearanceFactorInfo {
+  const char* name;  // the factor's name in files and on the command line
+  const char* unit;
+  double quant_step;      // stored value = symbol * quant_step
+  double min, max;        // stored values are clamped to this range
+};
+extern const std::array<AppearanceFactorInfo, kAppearanceFactorCount> kAppearanceFactors;
+
+using AppearanceVector = std::array<double, kAppearanceFactorCount>;
+
+// Index of a factor by name, or -1.
+int appearance_factor_index(const std::string& name);
+
+// Planar float RGB in [0, 1] (sRGB-encoded): r, g, b planes of `pixels` values each.
+struct RgbPlanes {
+  size_t pixels = 0;
+  std::vector<float> r, g, b;
+};
+
+AppearanceVector measure_appearance(const RgbPlanes& image);
+
+// Applies T_delta in place (clipping to [0, 1] at the end).
+void apply_appearance_delta(RgbPlanes& image, const AppearanceVector& delta);
+
+// Moves the image from its own factors to `target` (apply_appearance_delta with target - measured).
+void impose_appearance(RgbPlanes& image, const AppearanceVector& target);
+
+// sRGB transfer functions (IEC 61966-2-1).
+double srgb_to_linear(double v);
+double linear_to_srgb(double v);
+
+}  // namespace facet

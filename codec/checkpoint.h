@@ -1,0 +1,32 @@
+// Training checkpoints of any model: parameters, Adam moments and the step, in one safetensors
+// file ("adam.m.<name>", "adam.v.<name>", metadata "adam.step.<name>" and "train.step").
+#pragma once
+
+#include <map>
+#include <string>
+#include <torch/torch.h>
+
+#include "common/status.h"
+#include "formats/safetensors.h"
+
+namespace facet {
+
+// Every named parameter as F32.
+TensorFile module_parameters_to_tensor_file(torch::nn::Module& module);
+
+// Copies every named parameter of `module` from `file` (F32, BF16 or F16); checks names and shapes.
+Status load_module_parameters(const TensorFile& file, torch::nn::Module& module);
+
+// `metadata` (e.g. the model's configuration) is stored beside the training state.
+Status save_checkpoint(const std::string& path, torch::nn::Module& module, torch::optim::Adam& adam, int64_t step,
+                       const std::map<std::string, std::string>& metadata);
+
+// Restores parameters and Adam state (moved to `device`); returns the step.
+StatusOr<int64_t> load_checkpoint(const std::string& path, torch::nn::Module& module, torch::optim::Adam& adam,
+                                  const torch::Device& device);
+
+// Peak learning rate `peak` after a linear warm-up of `warmup` steps, then a cosine decay to
+// `final_fraction * peak` at `total` steps.
+double warmup_cosine_learning_rate(double peak, int64_t warmup, double final_fraction, int64_t total, int64_t step);
+
+}  // namespace facet
