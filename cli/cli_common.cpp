@@ -62,4 +62,15 @@ std::string hex(uint64_t value, int digits) {
   return buffer;
 }
 
+StatusOr<EditOptions> parse_edit_options(const std::vector<std::string>& set, const std::vector<std::string>& drop) {
+  EditOptions e;
+  for (const std::string& text : set) {
+    FACET_ASSIGN_OR_RETURN(auto parsed, parse_factor_setting(text));
+    FACET_RETURN_ERROR_IF(!e.settings.emplace(parsed.first, parsed.second).second, kInvalidArgument,
+                          "factor '" + parsed.first + "' is set twice");
+  }
+  for (const std::string& name : drop) e.drops.insert(name);
+  return e;
+}
+
 }  // namespace facet::cli

@@ -2,8 +2,13 @@
 #pragma once
 
 #include <memory>
+#include <map>
+#include <set>
 #include <string>
+#include <vector>
 
+#include "codec/factor_edit.h"
+#include "eval/rd_sweep.h"
 #include "common/status.h"
 
 namespace facet {
@@ -38,5 +43,16 @@ StatusOr<std::shared_ptr<CodecModel>> load_model_option(const std::string& model
 
 // Hexadecimal rendering of a 32- or 64-bit value, zero-padded.
 std::string hex(uint64_t value, int digits);
+
+// The images of a directory (sorted by name; files that are not images are skipped) or one image
+// file, as 8-bit RGB (cmd_rd.cpp).
+StatusOr<std::vector<RdImage>> load_rd_images(const std::string& directory_or_file);
+
+// --set NAME=VALUE ... and --drop NAME ... as parsed edits.
+struct EditOptions {
+  std::map<std::string, FactorSetting> settings;
+  std::set<std::string> drops;
+};
+StatusOr<EditOptions> parse_edit_options(const std::vector<std::string>& set, const std::vector<std::string>& drop);
 
 }  // namespace facet::cli

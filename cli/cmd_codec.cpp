@@ -21,6 +21,8 @@ struct CodecCommandOptions {
   int tile = 64;
   bool force = false;
   bool verbose = false;
+  std::vector<std::string> set, drop;  // decompress: factor edits applied before decoding
+  bool as_synthesized = false;
 };
 
 double seconds_since(std::chrono::steady_clock::time_point t) {
@@ -70,8 +72,15 @@ int run_decompress(const CodecCommandOptions& o) {
   DecompressOptions options;
   options.threads = threads;
   options.tile_latents = o.tile;
+  options.impose_appearance = !o.as_synthesized;
+  auto file = read_fct(input->data(), input->size());
+  if (!file.ok()) return report_error(file.status().with_context(o.input));
+  auto edits = parse_edit_options(o.set, o.drop);
+  if (!edits.ok()) return report_error(edits.status());
+  Status edited = edit_factors(*file, (*model)->global_factors(), edits->settings, edits->drops);
+  if (!edited.ok()) return report_error(edited.with_context(o.input));
   CodingTimes times;
-  auto image = decompress_image(input->data(), input->size(), **model, options, &times);
+  auto image = decompress_fct(*file, **model, options, &times);
   if (!image.ok()) return report_error(image.status().with_context(o.input));
   auto png = encode_png(*image);
   if (!png.ok()) return report_error(png.status());
@@ -118,7 +127,12 @@ void add_codec_commands(CLI::App& app, Runner* run) {
   CLI::App* decompress = app.add_subcommand("decompress", "Decompress a .fct file to PNG");
   decompress->add_option("INPUT", d->input, "Facet file ('-' for standard input)")->required();
   add_common(decompress, *d);
-  decompress->footer("Example:\n  facet decompress photo.fct -o photo.png -v");
+  decompress->add_option("--set", d->set, "Change a global factor before decoding: NAME=VALUE, NAME=+DELTA, NAME:=VALUE");
+  decompress->add_option("--drop", d->drop, "Decode without this factor (its prior mean instead)");
+  decompress->add_flag("--as-synthesized", d->as_synthesized,
+                       "Show the synthesis output as is, without moving it to the stored appearance factors");
+  decompress->footer("Examples:\n  facet decompress photo.fct -o photo.png -v\n"
+                     "  facet decompress photo.fct -o warm.png --set temperature=+0.5 --drop structure.2");
   decompress->callback([d, run] { *run = [d] { return run_decompress(*d); }; });
 }
 

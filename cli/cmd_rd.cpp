@@ -37,30 +37,6 @@ struct RdOptions {
   bool no_progress = false;
 };
 
-StatusOr<std::vector<RdImage>> load_images(const std::string& directory) {
-  std::vector<std::string> paths;
-  std::error_code ec;
-  if (std::filesystem::is_directory(directory, ec)) {
-    for (const auto& entry : std::filesystem::directory_iterator(directory, ec))
-      if (entry.is_regular_file()) paths.push_back(entry.path().string());
-    FACET_RETURN_ERROR_IF(ec, kIo, "cannot list " + directory + ": " + ec.message());
-    std::sort(paths.begin(), paths.end());
-  } else {
-    paths.push_back(directory);
-  }
-  std::vector<RdImage> images;
-  for (const std::string& path : paths) {
-    FACET_ASSIGN_OR_RETURN(Bytes bytes, read_file(path));
-    const ImageFileKind kind = detect_image_kind(bytes.data(), bytes.size());
-    if (kind == ImageFileKind::kUnknown || kind == ImageFileKind::kFct) continue;  // not an image
-    auto decoded = decode_image(bytes.data(), bytes.size());
-    if (!decoded.ok()) return decoded.status().with_context(path);
-    images.push_back({std::filesystem::path(path).filename().string(), to_rgb8(*decoded)});
-  }
-  FACET_RETURN_ERROR_IF(images.empty(), kInvalidArgument, "no images in " + directory);
-  return images;
-}
-
 StatusOr<RdCodec> facet_codec(const RdOptions& o, int threads_per_job) {
   FACET_ASSIGN_OR_RETURN(std::shared_ptr<CodecModel> model, load_model_option(o.model));
   for (double q : o.qualities)
@@ -160,7 +136,7 @@ int run_rd(const RdOptions& o) {
     if (!loaded.ok()) return report_error(loaded.status());
     references = std::move(loaded).value();
   }
-  auto images = load_images(o.directory);
+  auto images = load_rd_images(o.directory);
   if (!images.ok()) return report_error(images.status());
 
   bool small = false;
@@ -219,6 +195,30 @@ int run_rd(const RdOptions& o) {
 }
 
 }  // namespace
+
+StatusOr<std::vector<RdImage>> load_rd_images(const std::string& directory) {
+  std::vector<std::string> paths;
+  std::error_code ec;
+  if (std::filesystem::is_directory(directory, ec)) {
+    for (const auto& entry : std::filesystem::directory_iterator(directory, ec))
+      if (entry.is_regular_file()) paths.push_back(entry.path().string());
+    FACET_RETURN_ERROR_IF(ec, kIo, "cannot list " + directory + ": " + ec.message());
+    std::sort(paths.begin(), paths.end());
+  } else {
+    paths.push_back(directory);
+  }
+  std::vector<RdImage> images;
+  for (const std::string& path : paths) {
+    FACET_ASSIGN_OR_RETURN(Bytes bytes, read_file(path));
+    const ImageFileKind kind = detect_image_kind(bytes.data(), bytes.size());
+    if (kind == ImageFileKind::kUnknown || kind == ImageFileKind::kFct) continue;  // not an image
+    auto decoded = decode_image(bytes.data(), bytes.size());
+    if (!decoded.ok()) return decoded.status().with_context(path);
+    images.push_back({std::filesystem::path(path).filename().string(), to_rgb8(*decoded)});
+  }
+  FACET_RETURN_ERROR_IF(images.empty(), kInvalidArgument, "no images in " + directory);
+  return images;
+}
 
 void add_rd_command(CLI::App& app, Runner* run) {
   auto o = std::make_shared<RdOptions>();

@@ -44,6 +44,8 @@ int main(int argc, char** argv) {
   facet::cli::add_bench_command(app, &run);
   facet::cli::add_rd_command(app, &run);
   facet::cli::add_sprites_command(app, &run);
+  facet::cli::add_factor_commands(app, &run);
+  facet::cli::add_eval_command(app, &run);
   facet::cli::set_program_path(argv[0]);
 
   try {

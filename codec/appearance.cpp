@@ -63,11 +63,11 @@ Moments moments(const Opponent& o) {
 }  // namespace
 
 const std::array<AppearanceFactorInfo, kAppearanceFactorCount> kAppearanceFactors = {{
-    {"exposure", "EV", 1.0 / 256, -12.0, 4.0},
-    {"contrast", "log2", 1.0 / 256, -10.0, 4.0},
-    {"saturation", "log2", 1.0 / 256, -10.0, 4.0},
-    {"temperature", "EV", 1.0 / 256, -8.0, 8.0},
-    {"tint", "EV", 1.0 / 256, -8.0, 8.0},
+    {"exposure", "EV", 1.0 / 256, -12.0, 4.0, -0.686, 0.934},
+    {"contrast", "log2", 1.0 / 256, -10.0, 4.0, 0.455, 0.506},
+    {"saturation", "log2", 1.0 / 256, -10.0, 4.0, -0.336, 0.801},
+    {"temperature", "EV", 1.0 / 256, -8.0, 8.0, 0.577, 1.109},
+    {"tint", "EV", 1.0 / 256, -8.0, 8.0, 0.309, 0.422},
 }};
 
 int appearance_factor_index(const std::string& name) {

@@ -39,6 +39,10 @@ struct AppearanceFactorInfo {
   const char* unit;
   double quant_step;      // stored value = symbol * quant_step
   double min, max;        // stored values are clamped to this range
+  // The prior the stream is coded against (a discretized Gaussian over [min, max]): the mean and
+  // standard deviation over the 2094 training crops (256x256) of the shipped models' data. A
+  // dropped factor decodes as prior_mean.
+  double prior_mean, prior_sigma;
 };
 extern const std::array<AppearanceFactorInfo, kAppearanceFactorCount> kAppearanceFactors;
 

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <unistd.h>
 
+#include "codec/appearance.h"
+#include "codec/sprite_codec.h"
 #include "common/file_io.h"
 #include "formats/checksum.h"
 #include "formats/container_streams.h"
@@ -19,6 +21,7 @@ using Clock = std::chrono::steady_clock;
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 const char* kHyperStream = "hyper";
+const char* kChromaStream = "chroma";
 std::string structure_name(int g) { return "structure." + std::to_string(g); }
 
 int round_up(int v, int multiple) { return (v + multiple - 1) / multiple * multiple; }
@@ -117,6 +120,21 @@ void tiled_synthesis(PhotoModel& net, const torch::Tensor& y_hat, int tile, Imag
       });
 }
 
+// BT.601 luma of the 8-bit colour samples in all three channels.
+void to_luma(Image* image) {
+  if (image->color_channels() != 3) return;
+  for (uint64_t i = 0; i < image->pixel_count(); ++i) {
+    uint16_t* d = &image->samples[i * image->channels];
+    const uint16_t y = uint16_t((299 * d[0] + 587 * d[1] + 114 * d[2] + 500) / 1000);
+    d[0] = d[1] = d[2] = y;
+  }
+}
+
+float spatial_scale_of(const DecompressOptions& options, const std::string& name) {
+  auto it = options.spatial_scale.find(name);
+  return it == options.spatial_scale.end() ? 1.0f : float(it->second);
+}
+
 double rate_position(const ModelConfig& config, double quality) {
   return std::clamp(quality, 0.0, 100.0) / 100.0 * (config.rate_points() - 1);
 }
@@ -129,9 +147,73 @@ std::vector<int32_t> channel_indexes(int channels, int plane) {
 
 }  // namespace
 
+const std::string& CodecModel::model_id() const {
+  return sprites ? sprites->net->config().model_id : bundle.net->config().model_id;
+}
+
+std::vector<GlobalFactorModel> CodecModel::global_factors() const {
+  if (sprites) return sprite_global_factors(*sprites);
+  std::vector<GlobalFactorModel> out;
+  if (!bundle.tables.has_appearance()) return out;
+  for (int k = 0; k < kAppearanceFactorCount; ++k) {
+    const AppearanceFactorInfo& info = kAppearanceFactors[k];
+    GlobalFactorModel g;
+    g.name = info.name;
+    g.unit = info.unit;
+    g.tables = &bundle.tables.appearance_tables;
+    g.table = uint32_t(k);
+    g.step = info.quant_step;
+    g.prior_mean = info.prior_mean;
+    g.prior_sigma = info.prior_sigma;
+    out.push_back(std::move(g));
+  }
+  return out;
+}
+
+RgbPlanes image_planes(const Image& image) {
+  RgbPlanes p;
+  p.pixels = image.pixel_count();
+  p.r.resize(p.pixels);
+  p.g.resize(p.pixels);
+  p.b.resize(p.pixels);
+  const int colors = image.color_channels();
+  const float scale = image.bit_depth == 16 ? 1.0f / 65535.0f : 1.0f / 255.0f;
+  for (uint64_t i = 0; i < p.pixels; ++i) {
+    const uint16_t* s = &image.samples[i * image.channels];
+    p.r[i] = s[0] * scale;
+    p.g[i] = s[colors == 1 ? 0 : 1] * scale;
+    p.b[i] = s[colors == 1 ? 0 : 2] * scale;
+  }
+  return p;
+}
+
+void put_planes(const RgbPlanes& p, Image* image) {
+  const int colors = image->color_channels();
+  auto q = [](float v) { return uint16_t(std::lround(std::clamp(v, 0.0f, 1.0f) * 255.0f)); };
+  for (uint64_t i = 0; i < p.pixels; ++i) {
+    uint16_t* d = &image->samples[i * image->channels];
+    if (colors == 1) {
+      d[0] = q((p.r[i] + p.g[i] + p.b[i]) / 3.0f);
+    } else {
+      d[0] = q(p.r[i]);
+      d[1] = q(p.g[i]);
+      d[2] = q(p.b[i]);
+    }
+  }
+}
+
 StatusOr<std::shared_ptr<CodecModel>> load_codec_model_bytes(const Bytes& bytes, const std::string& name) {
   FACET_ASSIGN_OR_RETURN(TensorFile file, decode_weights_file(bytes.data(), bytes.size()));
   auto model = std::make_shared<CodecModel>();
+  auto format = file.metadata.find("facet.format");
+  if (format != file.metadata.end() && format->second == "facet-sprites-1") {
+    auto sprites = sprites_model_from_tensor_file(file);
+    if (!sprites.ok()) return sprites.status().with_context("model " + name);
+    model->sprites = std::make_shared<SpritesBundle>(std::move(sprites).value());
+    model->hash = hash64(bytes.data(), bytes.size());
+    model->path = name;
+    return model;
+  }
   auto bundle = model_from_tensor_file(file);
   if (!bundle.ok()) return bundle.status().with_context("model " + name);
   model->bundle = std::move(bundle).value();
@@ -169,6 +251,7 @@ StatusOr<std::string> find_default_model(const std::string& executable_path) {
 StatusOr<Bytes> compress_image(const Image& image, CodecModel& model, const CompressOptions& options,
                                CodingTimes* times) {
   FACET_RETURN_IF_ERROR(check_image_limits(image.width, image.height));
+  if (model.is_sprites()) return compress_sprite(image, *model.sprites, model.hash);
   FACET_RETURN_ERROR_IF(image.width > kFctMaxDimension || image.height > kFctMaxDimension, kLimitExceeded,
                         "image larger than 65535 pixels on a side");
   FACET_RETURN_ERROR_IF(!(options.quality >= 0 && options.quality <= 100), kInvalidArgument,
@@ -238,6 +321,30 @@ StatusOr<Bytes> compress_image(const Image& image, CodecModel& model, const Comp
     header.factors.push_back(entry);
     streams.push_back(std::move(stream));
   }
+  if (config.chroma > 0) {
+    const size_t begin = size_t(config.structure_channels()) * plane, count = size_t(config.chroma) * plane;
+    std::vector<int32_t> symbols(count), indexes(hs.indexes.begin() + begin, hs.indexes.begin() + begin + count);
+    for (size_t i = 0; i < count; ++i)
+      symbols[i] = int32_t(std::lround(std::clamp(yv[begin + i] - hs.means.data[begin + i], -1e9f, 1e9f)));
+    FactorEntry entry{kChromaStream, FactorKind::kSpatial, StreamCoder::kRansGaussian, ElementType::kI32,
+                      {uint32_t(config.chroma), uint32_t(lh), uint32_t(lw)}, 1.0f};
+    FACET_ASSIGN_OR_RETURN(Bytes stream, encode_rans_stream(entry, symbols, indexes, model.bundle.tables.y_tables));
+    header.factors.push_back(entry);
+    streams.push_back(std::move(stream));
+  }
+  if (model.bundle.tables.has_appearance()) {
+    const AppearanceVector f = measure_appearance(image_planes(image));
+    for (int k = 0; k < kAppearanceFactorCount; ++k) {
+      const AppearanceFactorInfo& info = kAppearanceFactors[k];
+      FactorEntry entry{info.name, FactorKind::kGlobal, StreamCoder::kShort, ElementType::kI32, {1},
+                        float(info.quant_step)};
+      const int32_t symbol = int32_t(std::lround(std::clamp(f[k], info.min, info.max) / info.quant_step));
+      FACET_ASSIGN_OR_RETURN(Bytes stream, encode_short_stream(entry, {symbol}, {uint32_t(k)},
+                                                               model.bundle.tables.appearance_tables));
+      header.factors.push_back(entry);
+      streams.push_back(std::move(stream));
+    }
+  }
   if (image.has_alpha()) {
     FactorEntry alpha;
     Bytes alpha_stream;
@@ -251,15 +358,30 @@ StatusOr<Bytes> compress_image(const Image& image, CodecModel& model, const Comp
 
 StatusOr<Image> decompress_image(const uint8_t* data, size_t size, CodecModel& model,
                                  const DecompressOptions& options, CodingTimes* times) {
+  FACET_ASSIGN_OR_RETURN(FctFile file, read_fct(data, size));
+  return decompress_fct(file, model, options, times);
+}
+
+StatusOr<Image> decompress_fct(const FctFile& file, CodecModel& model, const DecompressOptions& options,
+                               CodingTimes* times) {
   CodingTimes local;
   CodingTimes& t = times ? *times : local;
-  FACET_ASSIGN_OR_RETURN(FctFile file, read_fct(data, size));
   const FctHeader& h = file.header;
-  PhotoModel& net = model.bundle.net;
-  const ModelConfig& config = net->config();
   FACET_RETURN_ERROR_IF(h.model_hash != model.hash, kUnsupported,
                         "the file needs model '" + h.model_id + "' (hash " + std::to_string(h.model_hash) +
-                            "); the loaded model " + model.path + " is '" + config.model_id + "'");
+                            "); the loaded model " + model.path + " is '" + model.model_id() + "'");
+  if (model.is_sprites()) {
+    FctFile kept = file;
+    FACET_RETURN_IF_ERROR(edit_factors(kept, {}, {}, [&] {
+      std::set<std::string> present;
+      for (const auto& name : options.drop)
+        if (kept.header.find(name) >= 0) present.insert(name);
+      return present;
+    }()));
+    return decompress_sprite(kept, *model.sprites);
+  }
+  PhotoModel& net = model.bundle.net;
+  const ModelConfig& config = net->config();
   const int hn = config.hyper_n, gc = config.group_channels();
   const int zh = round_up(int(h.height), kHyperStride) / kHyperStride;
   const int zw = round_up(int(h.width), kHyperStride) / kHyperStride;
@@ -295,7 +417,41 @@ StatusOr<Image> decompress_image(const uint8_t* data, size_t size, CodecModel& m
     std::vector<int32_t> indexes(hs.indexes.begin() + begin, hs.indexes.begin() + begin + count);
     FACET_ASSIGN_OR_RETURN(std::vector<int32_t> symbols,
                            decode_rans_stream(entry, file.streams[at], indexes, model.bundle.tables.y_tables));
-    for (size_t i = 0; i < count; ++i) y_hat[begin + i] += float(symbols[i]);
+    const float scale = spatial_scale_of(options, entry.name);
+    for (size_t i = 0; i < count; ++i) y_hat[begin + i] += scale * float(symbols[i]);
+  }
+  bool chroma_kept = config.chroma == 0;
+  if (config.chroma > 0) {
+    const int at = h.find(kChromaStream);
+    if (at >= 0 && !options.drop.count(kChromaStream)) {
+      const FactorEntry& entry = h.factors[at];
+      const std::vector<uint32_t> shape = {uint32_t(config.chroma), uint32_t(lh), uint32_t(lw)};
+      FACET_RETURN_ERROR_IF(entry.coder != StreamCoder::kRansGaussian || entry.shape != shape, kCorrupt,
+                            "stream 'chroma' does not match the model and image size");
+      const size_t begin = size_t(config.structure_channels()) * plane, count = size_t(config.chroma) * plane;
+      std::vector<int32_t> indexes(hs.indexes.begin() + begin, hs.indexes.begin() + begin + count);
+      FACET_ASSIGN_OR_RETURN(std::vector<int32_t> symbols,
+                             decode_rans_stream(entry, file.streams[at], indexes, model.bundle.tables.y_tables));
+      const float scale = spatial_scale_of(options, entry.name);
+      for (size_t i = 0; i < count; ++i) y_hat[begin + i] += scale * float(symbols[i]);
+      chroma_kept = true;
+    }
+  }
+  AppearanceVector appearance{};
+  const bool impose = model.bundle.tables.has_appearance() && options.impose_appearance;
+  if (impose) {
+    for (int k = 0; k < kAppearanceFactorCount; ++k) {
+      const AppearanceFactorInfo& info = kAppearanceFactors[k];
+      appearance[k] = info.prior_mean;  // a dropped factor: the prior's mean
+      const int at = h.find(info.name);
+      if (at < 0 || options.drop.count(info.name)) continue;
+      const FactorEntry& entry = h.factors[at];
+      FACET_RETURN_ERROR_IF(entry.kind != FactorKind::kGlobal || entry.quant_step != float(info.quant_step),
+                            kCorrupt, std::string("stream '") + info.name + "' does not match the model");
+      FACET_ASSIGN_OR_RETURN(std::vector<int32_t> v, decode_short_stream(entry, file.streams[at], {uint32_t(k)},
+                                                                         model.bundle.tables.appearance_tables));
+      appearance[k] = v[0] * info.quant_step;
+    }
   }
   t.entropy_s += since(start);
 
@@ -313,6 +469,18 @@ StatusOr<Image> decompress_image(const uint8_t* data, size_t size, CodecModel& m
     return ok_status();
   });
   FACET_RETURN_IF_ERROR(status);
+  if (!chroma_kept) to_luma(&image);  // no chroma: the grayscale image (FORMAT.md §5.6)
+  if (impose) {
+    // The decoder shows the stored appearance: the synthesized image is moved from its own
+    // factors to the file's. Without chroma only the luminance factors apply.
+    RgbPlanes planes = image_planes(image);
+    AppearanceVector d{};
+    const AppearanceVector now = measure_appearance(planes);
+    for (int k = 0; k < kAppearanceFactorCount; ++k) d[k] = appearance[k] - now[k];
+    if (!chroma_kept) d[2] = d[3] = d[4] = 0.0;
+    apply_appearance_delta(planes, d);
+    put_planes(planes, &image);
+  }
   t.synthesis_s = since(start);
 
   if (image.has_alpha()) {

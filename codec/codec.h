@@ -2,11 +2,15 @@
 // FORMAT.md: hyper, structure.0 .. structure.G-1, alpha).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
 
+#include "codec/appearance.h"
+#include "codec/factor_edit.h"
 #include "codec/model_io.h"
+#include "codec/sprites_codec_model.h"
 #include "common/bytes.h"
 #include "common/status.h"
 #include "formats/container.h"
@@ -14,10 +18,17 @@
 
 namespace facet {
 
+// A loaded model: a photo model (bundle) or a sprites model (sprites set).
 struct CodecModel {
   ModelBundle bundle;
+  std::shared_ptr<SpritesBundle> sprites;
   uint64_t hash = 0;  // hash64 of the weights file: files name the model they need
   std::string path;
+
+  bool is_sprites() const { return sprites != nullptr; }
+  const std::string& model_id() const;
+  // The global factors a file of this model can carry (appearance, or sprite latents).
+  std::vector<GlobalFactorModel> global_factors() const;
 };
 
 // Reads a weights file (safetensors, optionally zstd-wrapped).
@@ -44,12 +55,24 @@ struct DecompressOptions {
   int tile_latents = 64;
   int threads = 1;
   std::set<std::string> drop;  // factor names decoded as their prior mean
+  // Show the file's appearance factors (models with appearance factors): the synthesized image is
+  // moved to the stored values. Off only for measurements of the transforms alone.
+  bool impose_appearance = true;
+  // Spatial groups decoded as mu + s * (stored residual): a traversal from absent (0) to stored (1).
+  std::map<std::string, double> spatial_scale;
 };
 
 StatusOr<Bytes> compress_image(const Image& image, CodecModel& model, const CompressOptions& options,
                                CodingTimes* times = nullptr);
 StatusOr<Image> decompress_image(const uint8_t* data, size_t size, CodecModel& model,
                                  const DecompressOptions& options, CodingTimes* times = nullptr);
+StatusOr<Image> decompress_fct(const FctFile& file, CodecModel& model, const DecompressOptions& options,
+                               CodingTimes* times = nullptr);
+
+// The colour channels of an image (gray repeated) as float planes in [0, 1], and back into the
+// 8-bit colour samples of `image` (gray: the mean of the three).
+RgbPlanes image_planes(const Image& image);
+void put_planes(const RgbPlanes& planes, Image* image);
 
 // Halo of the tiled transforms, in latents (64 pixels): more than the analysis transform's
 // receptive field (61 pixels) and the synthesis transform's (under 2 latents).

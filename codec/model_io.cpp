@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "codec/appearance.h"
 #include "codec/checkpoint.h"
 #include "entropy/gaussian_tables.h"
 
@@ -166,7 +167,23 @@ StatusOr<EntropyTables> bake_entropy_tables(PhotoModel& model) {
   tables.scales = make_scale_table();
   FACET_ASSIGN_OR_RETURN(tables.y_tables, make_gaussian_cdf_tables(tables.scales));
   for (float s : tables.scales) tables.scale_thresholds.push_back(float(std::log(std::expm1(double(s)))));
+  FACET_ASSIGN_OR_RETURN(tables.appearance_tables, make_appearance_tables());
   return tables;
+}
+
+bool EntropyTables::has_appearance() const { return appearance_tables.table_count() == kAppearanceFactorCount; }
+
+StatusOr<CdfTableSet> make_appearance_tables() {
+  std::vector<QuantizedCdf> tables;
+  for (const AppearanceFactorInfo& f : kAppearanceFactors) {
+    const int lo = int(std::lround(f.min / f.quant_step)), hi = int(std::lround(f.max / f.quant_step));
+    std::vector<double> pmf;
+    auto cdf = [&](double v) { return 0.5 * std::erfc(-(v - f.prior_mean) / (f.prior_sigma * std::sqrt(2.0))); };
+    for (int k = lo; k <= hi; ++k) pmf.push_back(cdf((k + 0.5) * f.quant_step) - cdf((k - 0.5) * f.quant_step));
+    FACET_ASSIGN_OR_RETURN(QuantizedCdf table, quantize_pmf(pmf, 1e-9, lo));
+    tables.push_back(std::move(table));
+  }
+  return CdfTableSet::create(tables);
 }
 
 void put_cdf_tables(TensorFile& file, const std::string& prefix, const CdfTableSet& set) {
@@ -187,6 +204,7 @@ StatusOr<TensorFile> model_to_tensor_file(PhotoModel& model, const EntropyTables
   TensorFile file = parameters_to_tensor_file(model);
   put_tables(file, "tables.z", tables.z_tables);
   put_tables(file, "tables.y", tables.y_tables);
+  if (tables.has_appearance()) put_tables(file, "tables.appearance", tables.appearance_tables);
   file.tensors["tables.y.scales"] = float_tensor(tables.scales);
   file.tensors["tables.y.thresholds"] = float_tensor(tables.scale_thresholds);
   return file;
@@ -208,6 +226,10 @@ StatusOr<ModelBundle> model_from_tensor_file(const TensorFile& file) {
   FACET_ASSIGN_OR_RETURN(bundle.tables.y_tables, get_tables(file, "tables.y"));
   FACET_RETURN_ERROR_IF(bundle.tables.z_tables.table_count() != uint32_t(config.hyper_n), kCorrupt,
                         "one z table per hyper channel expected");
+  if (file.tensors.count("tables.appearance.cdf")) {
+    FACET_ASSIGN_OR_RETURN(bundle.tables.appearance_tables, get_tables(file, "tables.appearance"));
+    FACET_RETURN_ERROR_IF(!bundle.tables.has_appearance(), kCorrupt, "one appearance table per factor expected");
+  }
   const int64_t scales = bundle.tables.y_tables.table_count();
   FACET_ASSIGN_OR_RETURN(const TensorData* s, find(file, "tables.y.scales", TensorDtype::kF32, {scales}));
   FACET_ASSIGN_OR_RETURN(const TensorData* t, find(file, "tables.y.thresholds", TensorDtype::kF32, {scales}));

@@ -19,7 +19,14 @@ struct EntropyTables {
   CdfTableSet y_tables;                // one per Gaussian scale
   std::vector<float> scales;           // the Gaussian scale table
   std::vector<float> scale_thresholds; // softplus^-1(scales): compared with h_s's raw scales
+  // One table per appearance factor (codec/appearance.h), over its symbol range; absent (no
+  // tables) in models made before the appearance factors, whose files carry none.
+  CdfTableSet appearance_tables;
+  bool has_appearance() const;
 };
+
+// The appearance factors' prior tables (discretized Gaussians of appearance.h's priors).
+StatusOr<CdfTableSet> make_appearance_tables();
 
 // Builds the tables from the trained model: the z density evaluated at the integers and
 // quantized to 16 bits per channel, and the default Gaussian tables (entropy/gaussian_tables.h).

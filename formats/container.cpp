@@ -24,6 +24,7 @@ const char* stream_coder_name(StreamCoder coder) {
     case StreamCoder::kRansGaussian: return "rans-gaussian";
     case StreamCoder::kRansFactorized: return "rans-factorized";
     case StreamCoder::kZstd: return "zstd";
+    case StreamCoder::kShort: return "short";
   }
   return "unknown";
 }
@@ -66,7 +67,7 @@ namespace {
 bool is_valid_factor_name(const std::string& name) {
   if (name.empty() || name.size() > kFctMaxNameBytes) return false;
   for (char c : name) {
-    const bool allowed = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+    const bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
                          c == '.' || c == ':' || c == '-';
     if (!allowed) return false;
   }
@@ -103,7 +104,7 @@ Status validate_fct_header(const FctHeader& h) {
   std::set<std::string> names;
   for (const FactorEntry& f : h.factors) {
     FACET_RETURN_ERROR_IF(!is_valid_factor_name(f.name), kCorrupt,
-                          "factor name '" + f.name + "' is not 1..64 bytes of [a-z0-9_.:-]");
+                          "factor name '" + f.name + "' is not 1..64 bytes of [A-Za-z0-9_.:-]");
     FACET_RETURN_ERROR_IF(!names.insert(f.name).second, kCorrupt,
                           "factor name '" + f.name + "' appears twice");
     FACET_RETURN_ERROR_IF(f.shape.size() > kFctMaxRank, kLimitExceeded,

@@ -39,8 +39,9 @@ enum class StreamCoder : uint8_t {
   kRansGaussian = 1,    // rANS, Gaussian conditional tables indexed by the hyperprior's scales
   kRansFactorized = 2,  // rANS, one learned factorized table per channel
   kZstd = 3,            // one or more zstd frames holding the raw elements
+  kShort = 4,           // exact arithmetic coding of a few symbols (entropy/short_coder.h)
 };
-constexpr uint8_t kStreamCoderCount = 4;
+constexpr uint8_t kStreamCoderCount = 5;
 
 enum class ElementType : uint8_t {
   kU8 = 0,   // e.g. 8-bit alpha
@@ -56,7 +57,7 @@ size_t element_type_size(ElementType type);
 
 // One row of the factor table: what a stream holds and where it is.
 struct FactorEntry {
-  std::string name;  // 1..64 bytes of [a-z0-9_.:-], unique in the file, e.g. "structure.0"
+  std::string name;  // 1..64 bytes of [A-Za-z0-9_.:-], unique in the file, e.g. "structure.0"
   FactorKind kind = FactorKind::kAux;
   StreamCoder coder = StreamCoder::kRaw;
   ElementType element_type = ElementType::kU8;

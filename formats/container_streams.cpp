@@ -1,6 +1,8 @@
 // Coding of raw, zstd, alpha and rANS streams of a .fct file.
 #include "formats/container_streams.h"
 
+#include "entropy/short_coder.h"
+
 #include "entropy/dec_rans.h"
 #include "entropy/enc_rans.h"
 #include "formats/zstd_frame.h"
@@ -74,6 +76,34 @@ StatusOr<Bytes> encode_rans_stream(const FactorEntry& entry, const std::vector<i
   FACET_RETURN_ERROR_IF(symbols.size() != indexes.size(), kInvalidArgument,
                         "symbol and index counts differ");
   return encode_with_indexes(symbols.data(), indexes.data(), symbols.size(), tables);
+}
+
+namespace {
+Status check_short(const FactorEntry& entry, size_t index_count) {
+  FACET_RETURN_ERROR_IF(entry.coder != StreamCoder::kShort, kInvalidArgument,
+                        "stream '" + entry.name + "' is not short-coded");
+  FACET_RETURN_ERROR_IF(entry.element_type != ElementType::kI32, kCorrupt,
+                        "short stream '" + entry.name + "' must hold i32 values");
+  FACET_RETURN_ERROR_IF(entry.element_count() != index_count, kCorrupt,
+                        "stream '" + entry.name + "' has " + std::to_string(entry.element_count()) +
+                            " elements, the model codes " + std::to_string(index_count));
+  return ok_status();
+}
+}  // namespace
+
+StatusOr<std::vector<int32_t>> decode_short_stream(const FactorEntry& entry, const Bytes& stream,
+                                                   const std::vector<uint32_t>& table_index,
+                                                   const CdfTableSet& tables) {
+  FACET_RETURN_IF_ERROR(check_short(entry, table_index.size()));
+  auto values = decode_short_message(tables, table_index, stream.data(), stream.size());
+  if (!values.ok()) return values.status().with_context("stream '" + entry.name + "'");
+  return values;
+}
+
+StatusOr<Bytes> encode_short_stream(const FactorEntry& entry, const std::vector<int32_t>& values,
+                                    const std::vector<uint32_t>& table_index, const CdfTableSet& tables) {
+  FACET_RETURN_IF_ERROR(check_short(entry, table_index.size()));
+  return encode_short_message(tables, table_index, values);
 }
 
 Status make_alpha_stream(const Image& image, FactorEntry* entry, Bytes* stream) {

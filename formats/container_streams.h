@@ -29,6 +29,14 @@ StatusOr<std::vector<int32_t>> decode_rans_stream(const FactorEntry& entry, cons
 StatusOr<Bytes> encode_rans_stream(const FactorEntry& entry, const std::vector<int32_t>& symbols,
                                    const std::vector<int32_t>& indexes, const CdfTableSet& tables);
 
+// Values of a short stream (coder kShort, element type i32): element i coded with table
+// table_index[i] of `tables` by the exact arithmetic coder of entropy/short_coder.h.
+StatusOr<std::vector<int32_t>> decode_short_stream(const FactorEntry& entry, const Bytes& stream,
+                                                   const std::vector<uint32_t>& table_index,
+                                                   const CdfTableSet& tables);
+StatusOr<Bytes> encode_short_stream(const FactorEntry& entry, const std::vector<int32_t>& values,
+                                    const std::vector<uint32_t>& table_index, const CdfTableSet& tables);
+
 // The alpha plane of an image with alpha as a factor entry and its zstd stream; 8-bit alpha is
 // stored as u8, 16-bit as u16.
 Status make_alpha_stream(const Image& image, FactorEntry* entry, Bytes* stream);
