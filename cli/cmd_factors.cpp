@@ -155,6 +155,10 @@ int run_traverse(const TraverseOptions& o) {
         Status s = write_global_factor(variant, *g, value);
         if (!s.ok()) return report_error(s);
         std::snprintf(text, sizeof text, "%.2f", g->to_user(value));
+      } else if (i == 0) {  // absent: what a decoder shows without the stream
+        Status s = edit_factors(variant, {}, {}, {name});
+        if (!s.ok()) return report_error(s);
+        std::snprintf(text, sizeof text, "dropped");
       } else {
         options.spatial_scale[name] = t;
         std::snprintf(text, sizeof text, "x%.2f", t);
@@ -223,7 +227,7 @@ void add_factor_commands(CLI::App& app, Runner* run) {
   traverse->add_flag("-f,--force", t->force, "Overwrite an existing output");
   traverse->footer(
       "Global factors sweep stored value +- span sigma of their prior (sprite latents: the prior, -span..+span);\n"
-      "spatial groups sweep from absent (x0, the prior mean) to as stored (x1).\n"
+      "spatial groups sweep from dropped (the prior mean) through mu + s * residual to as stored (x1).\n"
       "Example:\n  facet traverse corpus/kodim23-crop.png -o grid.png --steps 7");
   traverse->callback([t, run] { *run = [t] { return run_traverse(*t); }; });
 }

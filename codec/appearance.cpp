@@ -44,19 +44,34 @@ struct Moments {
   double mean_L, std_L, mean_a, mean_b, chroma_rms;
 };
 
-Moments moments(const Opponent& o) {
+// Means over pixels; spreads over the 8x8 block means (weighted by the block's pixel count).
+Moments moments(const Opponent& o, size_t width, size_t height) {
   Moments m{};
   m.mean_L = mean_of(o.L);
   m.mean_a = mean_of(o.a);
   m.mean_b = mean_of(o.b);
-  double vl = 0, vc = 0;
-  for (size_t i = 0; i < o.L.size(); ++i) {
-    vl += (o.L[i] - m.mean_L) * (o.L[i] - m.mean_L);
-    vc += (o.a[i] - m.mean_a) * (o.a[i] - m.mean_a) + (o.b[i] - m.mean_b) * (o.b[i] - m.mean_b);
+  const size_t bw = (width + kAppearanceBlock - 1) / kAppearanceBlock;
+  const size_t bh = (height + kAppearanceBlock - 1) / kAppearanceBlock;
+  std::vector<double> sL(bw * bh, 0.0), sa(bw * bh, 0.0), sb(bw * bh, 0.0), n(bw * bh, 0.0);
+  for (size_t y = 0; y < height; ++y)
+    for (size_t x = 0; x < width; ++x) {
+      const size_t i = y * width + x, blk = (y / kAppearanceBlock) * bw + x / kAppearanceBlock;
+      sL[blk] += o.L[i];
+      sa[blk] += o.a[i];
+      sb[blk] += o.b[i];
+      n[blk] += 1;
+    }
+  double vl = 0, vc = 0, total = 0;
+  for (size_t k = 0; k < n.size(); ++k) {
+    if (n[k] == 0) continue;
+    const double L = sL[k] / n[k] - m.mean_L, a = sa[k] / n[k] - m.mean_a, b = sb[k] / n[k] - m.mean_b;
+    vl += n[k] * L * L;
+    vc += n[k] * (a * a + b * b);
+    total += n[k];
   }
-  const double n = std::max<double>(1.0, double(o.L.size()));
-  m.std_L = std::sqrt(vl / n);
-  m.chroma_rms = std::sqrt(vc / n);
+  total = std::max(total, 1.0);
+  m.std_L = std::sqrt(vl / total);
+  m.chroma_rms = std::sqrt(vc / total);
   return m;
 }
 
@@ -64,8 +79,8 @@ Moments moments(const Opponent& o) {
 
 const std::array<AppearanceFactorInfo, kAppearanceFactorCount> kAppearanceFactors = {{
     {"exposure", "EV", 1.0 / 256, -12.0, 4.0, -0.686, 0.934},
-    {"contrast", "log2", 1.0 / 256, -10.0, 4.0, 0.455, 0.506},
-    {"saturation", "log2", 1.0 / 256, -10.0, 4.0, -0.336, 0.801},
+    {"contrast", "log2", 1.0 / 256, -10.0, 4.0, 0.244, 0.565},
+    {"saturation", "log2", 1.0 / 256, -10.0, 4.0, -0.474, 0.863},
     {"temperature", "EV", 1.0 / 256, -8.0, 8.0, 0.577, 1.109},
     {"tint", "EV", 1.0 / 256, -8.0, 8.0, 0.309, 0.422},
 }};
@@ -87,7 +102,7 @@ double linear_to_srgb(double v) {
 }
 
 AppearanceVector measure_appearance(const RgbPlanes& image) {
-  const Moments m = moments(to_opponent(image));
+  const Moments m = moments(to_opponent(image), image.width, image.height);
   AppearanceVector f{};
   f[kExposure] = m.mean_L - kGreyEv;
   f[kContrast] = std::log2(std::max(m.std_L, kMinSpread));
@@ -99,7 +114,7 @@ AppearanceVector measure_appearance(const RgbPlanes& image) {
 
 void apply_appearance_delta(RgbPlanes& image, const AppearanceVector& d) {
   Opponent o = to_opponent(image);
-  const Moments m = moments(o);
+  const Moments m = moments(o, image.width, image.height);
   const double contrast = std::exp2(d[kContrast]), saturation = std::exp2(d[kSaturation]);
   for (size_t i = 0; i < image.pixels; ++i) {
     const double L = m.mean_L + d[kExposure] + contrast * (o.L[i] - m.mean_L);

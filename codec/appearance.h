@@ -14,8 +14,11 @@
 //   b = l_G - (l_R + l_B) / 2            green (+) / magenta (-) axis
 // The factors (means and deviations over all pixels):
 //   exposure     mean(L) - log2(0.18)                        EV above 18% grey
-//   contrast     log2(std(L))                                 log2 of the EV spread; +1 doubles it
-//   saturation   log2(rms of (a, b) - mean(a, b))             log2 chroma spread; +1 doubles it
+//   contrast     log2(std(L8))                                log2 of the EV spread; +1 doubles it
+//   saturation   log2(rms of (a8, b8) - mean(a, b))           log2 chroma spread; +1 doubles it
+// where L8, a8, b8 are the means of L, a, b over 8x8 pixel blocks (edge blocks weighted by their
+// pixel count): the spreads of the image's coarse structure, which a lossy decode keeps, so that
+// showing the stored spreads does not sharpen or soften a decoded image's fine detail.
 //   temperature  mean(a)                                      EV of red over blue
 //   tint         mean(b)                                      EV of green over red+blue
 // The transform T_d: L' = mean(L) + d_exposure + 2^d_contrast (L - mean(L)),
@@ -33,6 +36,7 @@
 namespace facet {
 
 constexpr int kAppearanceFactorCount = 5;
+constexpr int kAppearanceBlock = 8;  // the spreads are measured on 8x8 block means
 
 struct AppearanceFactorInfo {
   const char* name;  // the factor's name in files and on the command line
@@ -53,13 +57,15 @@ int appearance_factor_index(const std::string& name);
 
 // Planar float RGB in [0, 1] (sRGB-encoded): r, g, b planes of `pixels` values each.
 struct RgbPlanes {
-  size_t pixels = 0;
+  size_t width = 0, height = 0;
+  size_t pixels = 0;  // width * height
   std::vector<float> r, g, b;
 };
 
 AppearanceVector measure_appearance(const RgbPlanes& image);
 
-// Applies T_delta in place (clipping to [0, 1] at the end).
+// Applies T_delta in place (clipping to [0, 1] at the end). The transform acts on each pixel's
+// (L, a, b) by the same affine map, so block means move with it and the identity above holds.
 void apply_appearance_delta(RgbPlanes& image, const AppearanceVector& delta);
 
 // Moves the image from its own factors to `target` (apply_appearance_delta with target - measured).

@@ -172,6 +172,8 @@ std::vector<GlobalFactorModel> CodecModel::global_factors() const {
 
 RgbPlanes image_planes(const Image& image) {
   RgbPlanes p;
+  p.width = image.width;
+  p.height = image.height;
   p.pixels = image.pixel_count();
   p.r.resize(p.pixels);
   p.g.resize(p.pixels);

@@ -2,6 +2,7 @@
 #include "codec/factor_edit.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 
@@ -24,6 +25,8 @@ StatusOr<std::pair<std::string, FactorSetting>> parse_factor_setting(const std::
                         "bad --set '" + text + "': expected NAME=VALUE, NAME=+DELTA or NAME:=VALUE");
   std::string name = text.substr(0, eq), value = text.substr(eq + 1);
   FactorSetting s;
+  FACET_RETURN_ERROR_IF(!value.empty() && std::isspace(static_cast<unsigned char>(value[0])), kInvalidArgument,
+                        "bad --set '" + text + "': no space after '='");
   if (!name.empty() && name.back() == ':') {
     name.pop_back();
   } else {

@@ -66,7 +66,7 @@ expect bench-bad-args 2 'invalid-argument' -- "$facet" bench entropy --symbols 0
 # ---- the learned codec, with a tiny untrained model made here (the shipped one is tested by
 # README's main job; this keeps the suite fast) ----
 expect train-tiny 0 'train step +3 ' -- "$facet" train --data "$src/corpus" --crop-size 64 --crops-per-image 2 \
-  --steps 3 --log-every 1 --batch 2 --patch 64 --n 16 --m 24 --hyper-n 16 --groups 3 --lambdas 0.01,0.03 \
+  --steps 3 --log-every 1 --batch 2 --patch 64 --n 16 --m 32 --hyper-n 16 --groups 3 --chroma 8 --lambdas 0.01,0.03 \
   --model-id tiny -o "$work/tiny.safetensors.zst" --threads 2
 model=(--model "$work/tiny.safetensors.zst")
 img=$src/corpus/kodim23-crop.png
@@ -94,6 +94,48 @@ expect default-model-from-env 0 '' -- env FACET_MODEL="$work/tiny.safetensors.zs
 "$facet" train --data "$src/corpus" --crop-size 64 --patch 64 --crops-per-image 1 --steps 0 --n 16 --m 24 --hyper-n 16 \
   --groups 3 --lambdas 0.01,0.03 --seed 9 -o "$work/other.safetensors" > /dev/null 2>&1
 expect wrong-model 1 "error: unsupported: .*needs model 'tiny'" -- "$facet" decompress "$work/a.fct" -o "$work/w.png" --model "$work/other.safetensors"
+
+# ---- factors: inspect's values, facet edit, decompress --set/--drop, facet traverse ----
+exposure_of() { "$facet" inspect "$1" "${model[@]}" | awk '$1 == "exposure" && $2 == "global" { print $(NF - 1) }'; }
+expect inspect-factor-table 0 'chroma +spatial +rans-gaussian' -- "$facet" inspect "$work/a.fct" "${model[@]}"
+expect inspect-global-values 0 'exposure +global +short +i32 +1 .* [-+][0-9]+\.[0-9]{4} EV$' -- \
+  "$facet" inspect "$work/a.fct" "${model[@]}"
+expect inspect-json-values 0 '"unit": "log2"' -- "$facet" inspect "$work/a.fct" --json "${model[@]}"
+expect inspect-values-need-model 0 "global factor values need the file's model 'tiny'" -- \
+  "$facet" inspect "$work/a.fct" --model "$work/other.safetensors"
+before=$(exposure_of "$work/a.fct")
+cp "$work/a.fct" "$work/a-copy.fct"
+expect edit 0 ' -> [0-9]+ bytes' -- "$facet" edit "$work/a.fct" -o "$work/e.fct" --set exposure=+0.5 --drop structure.0 \
+  "${model[@]}"
+expect edit-input-unchanged 0 '' -- cmp "$work/a.fct" "$work/a-copy.fct"
+expect edit-smaller 0 '' -- test "$(stat -c %s "$work/e.fct")" -lt "$(stat -c %s "$work/a.fct")"
+expect edit-decodes 0 '384x320' -- "$facet" decompress "$work/e.fct" -o "$work/e.png" -v "${model[@]}"
+expect edit-dropped 0 '' -- bash -c "\"$facet\" inspect '$work/e.fct' | grep -q '^  structure\.1 ' && ! \"$facet\" inspect '$work/e.fct' | grep -q '^  structure\.0 '"
+after=$(exposure_of "$work/e.fct")
+expect edit-exposure-value 0 '' -- awk -v a="$after" -v b="$before" \
+  'BEGIN { d = a - b - 0.5; exit !(a != "" && b != "" && d < 0.002 && d > -0.002) }'
+expect edit-drop-needs-no-model 0 '' -- "$facet" edit "$work/a.fct" -o "$work/d.fct" --drop chroma \
+  --model "$work/none.safetensors"
+expect edit-drop-decodes 0 '384x320' -- "$facet" decompress "$work/d.fct" -o "$work/d.png" -v "${model[@]}"
+expect edit-missing-factor 2 "cannot drop 'structure\.9'" -- "$facet" edit "$work/a.fct" -o "$work/m.fct" --drop structure.9
+expect edit-unknown-setting 2 "cannot set 'hue'" -- "$facet" edit "$work/a.fct" -o "$work/m.fct" --set hue=1 "${model[@]}"
+expect edit-drop-hyper 2 "'hyper' cannot be dropped" -- "$facet" edit "$work/a.fct" -o "$work/m.fct" --drop hyper
+expect edit-bad-setting 2 "bad --set 'exposure=abc'" -- "$facet" edit "$work/a.fct" -o "$work/m.fct" --set exposure=abc \
+  "${model[@]}"
+expect edit-set-twice 2 'set twice' -- "$facet" edit "$work/a.fct" -o "$work/m.fct" --set exposure=1 --set exposure=2 \
+  "${model[@]}"
+expect edit-no-output-on-error 1 '' -- test -e "$work/m.fct"
+expect edit-wrong-model 1 "error: unsupported: .*needs model 'tiny'" -- "$facet" edit "$work/a.fct" -o "$work/m.fct" \
+  --set exposure=+1 --model "$work/other.safetensors"
+expect decompress-set-drop 0 '384x320' -- "$facet" decompress "$work/a.fct" -o "$work/gray.png" --set tint=+0.1 \
+  --drop chroma -v "${model[@]}"
+expect decompress-set-unknown 2 "cannot set 'hue'" -- "$facet" decompress "$work/a.fct" -o "$work/h.png" --set hue=1 \
+  "${model[@]}"
+expect traverse 0 '3 rows x 2 steps' -- "$facet" traverse "$img" -o "$work/traverse.png" --steps 2 --width 32 \
+  --factor exposure --factor chroma --factor structure.0 --threads 2 "${model[@]}"
+expect traverse-is-png 0 '' -- bash -c "head -c 8 '$work/traverse.png' | od -An -tx1 | grep -q '89 50 4e 47 0d 0a 1a 0a'"
+expect traverse-unknown-factor 2 "no factor 'hue'" -- "$facet" traverse "$work/a.fct" -o "$work/t2.png" --steps 2 \
+  --width 32 --factor hue "${model[@]}"
 
 # ---- facet rd: two small images (and a file that is not an image), 2 qualities, OpenCV baselines ----
 mkdir -p "$work/rd" "$work/rd-empty"
@@ -128,6 +170,29 @@ expect facet-train-resume-exports 0 '' -- "$trainer" --data "$work/crops.bin" --
   -o "$work/exported.safetensors"
 expect facet-train-model-decodes 0 '' -- bash -c "\"$facet\" compress '$img' -o '$work/t.fct' --model '$work/exported.safetensors' && \"$facet\" decompress '$work/t.fct' -o '$work/t.png' --model '$work/exported.safetensors'"
 expect facet-train-bad-crops 1 'bad-magic' -- "$trainer" --data "$img" --steps 1
+
+# ---- sprites: a rendered sprite, a 2-step sprites model (it may store no latent yet), a sprite file ----
+expect train-unknown-model 2 '' -- "$facet" train --model video --steps 1
+expect sprites-render 0 'heart' -- "$facet" sprites render --shape heart --scale 3 --pos-x 10 --pos-y 20 \
+  -o "$work/sprite.png"
+expect train-sprites 0 'train step +2 ' -- "$facet" train --model sprites --steps 2 --batch 8 --log-every 1 \
+  -o "$work/sprites.safetensors"
+smodel=(--model "$work/sprites.safetensors")
+expect sprite-compress 0 '' -- "$facet" compress "$work/sprite.png" -o "$work/sprite.fct" "${smodel[@]}"
+expect sprite-decompress 0 '64x64' -- "$facet" decompress "$work/sprite.fct" -o "$work/sprite-out.png" -v "${smodel[@]}"
+expect sprite-decompressed-is-png 0 '' -- bash -c "head -c 8 '$work/sprite-out.png' | od -An -tx1 | grep -q '89 50 4e 47'"
+expect sprite-inspect 0 'model +facet-sprites' -- "$facet" inspect "$work/sprite.fct" "${smodel[@]}"
+expect sprite-not-64x64 2 'codes 64x64 images' -- "$facet" compress "$img" -o "$work/big-sprite.fct" "${smodel[@]}"
+expect sprite-model-photo-file 1 "error: unsupported: .*needs model 'tiny'" -- "$facet" decompress "$work/a.fct" \
+  -o "$work/x.png" "${smodel[@]}"
+stored=$("$facet" inspect "$work/sprite.fct" "${smodel[@]}" | awk '$2 == "global" { print $1; exit }')
+if [[ -n $stored ]]; then
+  expect sprite-edit 0 '' -- "$facet" edit "$work/sprite.fct" -o "$work/sprite-e.fct" --set "$stored=+0.1" "${smodel[@]}"
+  expect sprite-edit-decodes 0 '64x64' -- "$facet" decompress "$work/sprite-e.fct" -o "$work/sprite-e.png" -v "${smodel[@]}"
+else
+  expect sprite-edit-nothing-stored 2 "cannot set 'posX'.*it has none" -- "$facet" edit "$work/sprite.fct" \
+    -o "$work/sprite-e.fct" --set posX=0.5 "${smodel[@]}"
+fi
 
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

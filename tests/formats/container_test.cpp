@@ -114,7 +114,8 @@ TEST_CASE("WriterRefusesInvalidHeaders", "[container]") {
   h = small_header(); h.quality = 10001; refuse(h);
   h = small_header(); h.model_id = std::string(65, 'x'); refuse(h);
   h = small_header(); h.model_id = "tab\there"; refuse(h);
-  h = small_header(); h.factors[0].name = "Upper"; refuse(h);
+  h = small_header(); h.factors[0].name = "bad name"; refuse(h);
+  h = small_header(); h.factors[0].name = "a/b"; refuse(h);
   h = small_header(); h.factors[0].name = ""; refuse(h);
   h = small_header(); h.factors[1].name = "a"; refuse(h);
   h = small_header(); h.factors[0].shape = {1, 1, 1, 1, 1}; refuse(h);
@@ -123,6 +124,9 @@ TEST_CASE("WriterRefusesInvalidHeaders", "[container]") {
   h = small_header(); h.factors[0].quant_step = INFINITY; refuse(h);
   h = small_header();
   CHECK(write_fct(h, {Bytes{}}).status().code() == ErrorCode::kInvalidArgument);  // count mismatch
+  // Upper case is allowed (sprite factors such as "posX").
+  h = small_header(); h.factors[0].name = "posX.2";
+  CHECK(write_fct(h, std::vector<Bytes>(h.factors.size())).ok());
 }
 
 TEST_CASE("ReaderRejectsBadMagic", "[container]") {
