@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <random>
 #include <set>
 #include <string>
 #include <vector>
@@ -653,6 +654,55 @@ TEST_CASE("SpritesModelRefusesOtherImagesAndFiles", "[factors][sprites-codec]") 
                        {*parse_factor_setting("exposure=+1")}, {})
             .status()
             .code() == ErrorCode::kInvalidArgument);
+}
+
+
+// The shipped sprites model: --set posX moves the decoded sprite by one pixel per position step.
+TEST_CASE("ShippedSpritesModelMovesTheSpriteWithPosX", "[factors][sprites-codec][shipped]") {
+  auto loaded = load_codec_model(std::string(FACET_SOURCE_DIR) + "/models/facet-sprites.safetensors.zst");
+  REQUIRE(loaded.ok());
+  CodecModel& model = **loaded;
+  REQUIRE(model.is_sprites());
+  const auto globals = model.global_factors();
+  bool has_pos_x = false;
+  for (const auto& g : globals) has_pos_x |= g.name == "posX";
+  REQUIRE(has_pos_x);
+  std::mt19937_64 rng(99);
+  int within = 0, total = 0;
+  for (int i = 0; i < 20; ++i) {
+    SpriteFactors f = random_sprite_factors(rng);
+    f.scale = 5;  // large sprites: a well-defined centroid
+    uint8_t pixels[kSpritePixels];
+    REQUIRE(render_sprite_into(f, pixels).ok());
+    Image image = make_image(kSpriteSize, kSpriteSize, 1, 8).value();
+    for (size_t p = 0; p < kSpritePixels; ++p) image.samples[p] = pixels[p] ? 255 : 0;
+    auto fct = compress_image(image, model, CompressOptions{});
+    REQUIRE(fct.ok());
+    auto file = read_fct(fct->data(), fct->size());
+    REQUIRE(file.ok());
+    const int target = int((rng() >> 11) % 32);
+    FctFile moved = *file;
+    REQUIRE(edit_factors(moved, globals, {{"posX", {target / 31.0, false}}}, {}).ok());
+    auto before = decompress_fct(*file, model, DecompressOptions{});
+    auto after = decompress_fct(moved, model, DecompressOptions{});
+    REQUIRE(before.ok());
+    REQUIRE(after.ok());
+    std::vector<uint8_t> b(kSpritePixels), a(kSpritePixels);
+    for (size_t p = 0; p < kSpritePixels; ++p) {
+      b[p] = before->samples[p] != 0;
+      a[p] = after->samples[p] != 0;
+    }
+    auto cb = sprite_centroid(b.data());
+    auto ca = sprite_centroid(a.data());
+    REQUIRE(cb.ok());
+    REQUIRE(ca.ok());
+    // One pixel per position step (sprite_render.h): the shift should match within one step.
+    const double expected = double(target - f.pos_x);
+    within += std::abs((ca->x - cb->x) - expected) <= 1.0;
+    ++total;
+  }
+  INFO("sprites moved within one position step: " << within << " of " << total);
+  CHECK(within >= total * 3 / 4);
 }
 
 }  // namespace
