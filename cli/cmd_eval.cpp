@@ -23,7 +23,8 @@ namespace {
 struct EvalFactorsOptions {
   std::string directory, model, baseline_model;
   double quality = 75;
-  int thetas = 10;
+  int thetas = 100;
+  bool only_appearance = false;
   uint64_t seed = 1;
   int threads = 0;
 };
@@ -181,13 +182,17 @@ Status eval_factors(const EvalFactorsOptions& o) {
     }
     std::printf("  all: mean %.2f dB over %zu edits (target >= 30)\n", mean(all), all.size());
 
-    // 2. Disentanglement of the encoded scalars against random transform parameters.
+    // 2. Disentanglement of the encoded scalars against random transform parameters. The stored
+    // scalars come from appearance_symbols(), the function compress_image() writes; the first
+    // transform of each image also goes through compress_image() to check that they agree.
     std::mt19937_64 rng(o.seed);
-    CodeMatrix codes;
+    CodeMatrix codes, relative;
     FactorMatrix truth;
-    codes.cols = kAppearanceFactorCount;
+    codes.cols = relative.cols = kAppearanceFactorCount;
     truth.cols = kAppearanceFactorCount;
+    int checked = 0, agreed = 0;
     for (const RdImage& im : images) {
+      const auto original = appearance_symbols(im.rgb8);
       for (int r = 0; r < o.thetas; ++r) {
         AppearanceVector theta{};
         std::vector<int> labels;
@@ -200,56 +205,73 @@ Status eval_factors(const EvalFactorsOptions& o) {
         apply_appearance_delta(planes, theta);
         Image transformed = im.rgb8;
         put_planes(planes, &transformed);
-        CompressOptions c;
-        c.quality = o.quality;
-        c.threads = threads;
-        FACET_ASSIGN_OR_RETURN(Bytes fct, compress_image(transformed, *model, c));
-        FACET_ASSIGN_OR_RETURN(FctFile file, read_fct(fct.data(), fct.size()));
-        for (const auto& g : globals) {
-          FACET_ASSIGN_OR_RETURN(double v, read_global_factor(file, g));
-          codes.values.push_back(v);
+        const auto symbols = appearance_symbols(transformed);
+        if (r == 0) {
+          CompressOptions c;
+          c.quality = o.quality;
+          c.threads = threads;
+          FACET_ASSIGN_OR_RETURN(Bytes fct, compress_image(transformed, *model, c));
+          FACET_ASSIGN_OR_RETURN(FctFile file, read_fct(fct.data(), fct.size()));
+          bool same = true;
+          for (int k = 0; k < kAppearanceFactorCount; ++k) {
+            FACET_ASSIGN_OR_RETURN(double v, read_global_factor(file, globals[k]));
+            same &= std::lround(v / globals[k].step) == symbols[k];
+          }
+          ++checked;
+          agreed += same;
+        }
+        for (int k = 0; k < kAppearanceFactorCount; ++k) {
+          codes.values.push_back(symbols[k] * kAppearanceFactors[k].quant_step);
+          relative.values.push_back((symbols[k] - original[k]) * kAppearanceFactors[k].quant_step);
         }
         truth.values.insert(truth.values.end(), labels.begin(), labels.end());
         ++codes.rows;
+        ++relative.rows;
         ++truth.rows;
       }
     }
-    FACET_ASSIGN_OR_RETURN(MigResult mig, compute_mig(codes, truth, 20));
-    // DCI: train on the first 2/3 of the images' samples, test on the rest.
-    const size_t split = codes.rows * 2 / 3;
-    auto slice_codes = [&](size_t a, size_t b) {
-      CodeMatrix m;
-      m.rows = b - a;
-      m.cols = codes.cols;
-      m.values.assign(codes.values.begin() + a * codes.cols, codes.values.begin() + b * codes.cols);
-      return m;
-    };
-    auto slice_truth = [&](size_t a, size_t b) {
-      FactorMatrix m;
-      m.rows = b - a;
-      m.cols = truth.cols;
-      m.values.assign(truth.values.begin() + a * truth.cols, truth.values.begin() + b * truth.cols);
-      return m;
-    };
-    FACET_ASSIGN_OR_RETURN(DciResult dci, compute_dci(slice_codes(0, split), slice_truth(0, split),
-                                                      slice_codes(split, codes.rows), slice_truth(split, codes.rows),
-                                                      DciOptions{}));
-    FACET_ASSIGN_OR_RETURN(SapResult sap, compute_sap(slice_codes(0, split), slice_truth(0, split),
-                                                      slice_codes(split, codes.rows), slice_truth(split, codes.rows),
-                                                      SapVariant::kContinuous));
     std::printf("\ndisentanglement of the encoded appearance scalars vs T_theta parameters (%zu samples: %d random "
-                "theta per image, %d values per parameter, seed %llu)\n",
-                codes.rows, o.thetas, kThetaValues, (unsigned long long)o.seed);
-    std::printf("  MIG %.3f (20-bin histograms)   per factor:", mig.mig);
-    for (int k = 0; k < kAppearanceFactorCount; ++k) std::printf(" %s %.3f", kAppearanceFactors[k].name, mig.per_factor[k]);
-    std::printf("\n  DCI (gradient-boosted trees, train 2/3, test 1/3): disentanglement %.3f, completeness %.3f, "
-                "informativeness train %.3f test %.3f\n",
-                dci.disentanglement, dci.completeness, dci.informativeness_train, dci.informativeness_test);
-    std::printf("  SAP (continuous) %.3f\n", sap.sap);
+                "theta per image, %d values per parameter in [-2,2] EV, [-1,1], [-1.5,1.5], [-1.5,1.5] EV, "
+                "[-0.75,0.75] EV; seed %llu; compress_image agreed on %d of %d checked)\n",
+                codes.rows, o.thetas, kThetaValues, (unsigned long long)o.seed, agreed, checked);
+    // Images in order: train on the first 2/3 of the images, test on the rest.
+    const size_t split = (images.size() * 2 / 3) * size_t(o.thetas);
+    auto report = [&](const char* label, const CodeMatrix& m) -> Status {
+      auto slice_codes = [&](size_t a, size_t b) {
+        CodeMatrix c;
+        c.rows = b - a;
+        c.cols = m.cols;
+        c.values.assign(m.values.begin() + a * m.cols, m.values.begin() + b * m.cols);
+        return c;
+      };
+      auto slice_truth = [&](size_t a, size_t b) {
+        FactorMatrix t;
+        t.rows = b - a;
+        t.cols = truth.cols;
+        t.values.assign(truth.values.begin() + a * truth.cols, truth.values.begin() + b * truth.cols);
+        return t;
+      };
+      FACET_ASSIGN_OR_RETURN(MigResult mig, compute_mig(m, truth, 20));
+      FACET_ASSIGN_OR_RETURN(DciResult dci, compute_dci(slice_codes(0, split), slice_truth(0, split),
+                                                        slice_codes(split, m.rows), slice_truth(split, m.rows),
+                                                        DciOptions{}));
+      FACET_ASSIGN_OR_RETURN(SapResult sap, compute_sap(slice_codes(0, split), slice_truth(0, split),
+                                                        slice_codes(split, m.rows), slice_truth(split, m.rows),
+                                                        SapVariant::kContinuous));
+      std::printf("  %s: MIG %.3f (20-bin histograms; per factor:", label, mig.mig);
+      for (int k = 0; k < kAppearanceFactorCount; ++k) std::printf(" %s %.3f", kAppearanceFactors[k].name, mig.per_factor[k]);
+      std::printf(")\n    DCI (gradient-boosted trees; train: the first 2/3 of the images, test: the rest): "
+                  "disentanglement %.3f, completeness %.3f, informativeness train %.3f test %.3f; SAP (continuous) "
+                  "%.3f\n",
+                  dci.disentanglement, dci.completeness, dci.informativeness_train, dci.informativeness_test, sap.sap);
+      return ok_status();
+    };
+    FACET_RETURN_IF_ERROR(report("stored scalars", codes));
+    FACET_RETURN_IF_ERROR(report("stored scalars minus the untransformed image's (each image's own look removed)", relative));
   }
 
   // 3. Chroma.
-  if (config.chroma > 0) {
+  if (config.chroma > 0 && !o.only_appearance) {
     std::vector<double> luma_psnr, saturation, saved, saved_share;
     for (const RdImage& im : images) {
       FACET_ASSIGN_OR_RETURN(Coded c, code(im.rgb8, *model, o.quality, threads));
@@ -269,6 +291,7 @@ Status eval_factors(const EvalFactorsOptions& o) {
                 mean(saved), mean(saved_share));
   }
 
+  if (o.only_appearance) return ok_status();
   // 4. Structure groups: thinning a stored file against encoding at the same rate.
   const std::vector<double> sweep = {0, 15, 30, 50, 70, 90, 100};
   FACET_ASSIGN_OR_RETURN(std::vector<RdPoint> full, rd_curve(images, *model, sweep, threads));
@@ -458,6 +481,7 @@ void add_eval_command(CLI::App& app, Runner* run) {
   factors->add_option("-q,--quality", f->quality, "Quality of the appearance and chroma measurements")->capture_default_str();
   factors->add_option("--thetas", f->thetas, "Random transforms per image (disentanglement)")->capture_default_str();
   factors->add_option("--seed", f->seed, "Seed of the random transforms")->capture_default_str();
+  factors->add_flag("--appearance-only", f->only_appearance, "Only the appearance measurements");
   factors->add_option("--threads", f->threads, "Threads (default: all cores)");
   factors->callback([f, run] {
     *run = [f] {

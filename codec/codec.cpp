@@ -204,6 +204,16 @@ void put_planes(const RgbPlanes& p, Image* image) {
   }
 }
 
+std::array<int32_t, kAppearanceFactorCount> appearance_symbols(const Image& image) {
+  const AppearanceVector f = measure_appearance(image_planes(image));
+  std::array<int32_t, kAppearanceFactorCount> symbols{};
+  for (int k = 0; k < kAppearanceFactorCount; ++k) {
+    const AppearanceFactorInfo& info = kAppearanceFactors[k];
+    symbols[k] = int32_t(std::lround(std::clamp(f[k], info.min, info.max) / info.quant_step));
+  }
+  return symbols;
+}
+
 StatusOr<std::shared_ptr<CodecModel>> load_codec_model_bytes(const Bytes& bytes, const std::string& name) {
   FACET_ASSIGN_OR_RETURN(TensorFile file, decode_weights_file(bytes.data(), bytes.size()));
   auto model = std::make_shared<CodecModel>();
@@ -335,12 +345,12 @@ StatusOr<Bytes> compress_image(const Image& image, CodecModel& model, const Comp
     streams.push_back(std::move(stream));
   }
   if (model.bundle.tables.has_appearance()) {
-    const AppearanceVector f = measure_appearance(image_planes(image));
+    const auto symbols = appearance_symbols(image);
     for (int k = 0; k < kAppearanceFactorCount; ++k) {
       const AppearanceFactorInfo& info = kAppearanceFactors[k];
       FactorEntry entry{info.name, FactorKind::kGlobal, StreamCoder::kShort, ElementType::kI32, {1},
                         float(info.quant_step)};
-      const int32_t symbol = int32_t(std::lround(std::clamp(f[k], info.min, info.max) / info.quant_step));
+      const int32_t symbol = symbols[k];
       FACET_ASSIGN_OR_RETURN(Bytes stream, encode_short_stream(entry, {symbol}, {uint32_t(k)},
                                                                model.bundle.tables.appearance_tables));
       header.factors.push_back(entry);

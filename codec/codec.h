@@ -2,6 +2,7 @@
 // FORMAT.md: hyper, structure.0 .. structure.G-1, alpha).
 #pragma once
 
+#include <array>
 #include <map>
 #include <memory>
 #include <set>
@@ -73,6 +74,10 @@ StatusOr<Image> decompress_fct(const FctFile& file, CodecModel& model, const Dec
 // 8-bit colour samples of `image` (gray: the mean of the three).
 RgbPlanes image_planes(const Image& image);
 void put_planes(const RgbPlanes& planes, Image* image);
+
+// The appearance symbols an encoder stores for `image` (round(clamp(value) / quant_step) per factor
+// of appearance.h): what compress_image writes, without running the transforms.
+std::array<int32_t, kAppearanceFactorCount> appearance_symbols(const Image& image);
 
 // Halo of the tiled transforms, in latents (64 pixels): more than the analysis transform's
 // receptive field (61 pixels) and the synthesis transform's (under 2 latents).
