@@ -28,6 +28,8 @@ struct BenchModelOptions {
 int run_bench_model(const BenchModelOptions& o) {
   auto model = load_model_option(o.model);
   if (!model.ok()) return report_error(model.status());
+  if ((*model)->is_sprites())
+    return report_error(make_error(ErrorCode::kInvalidArgument, "bench model measures photo models; use facet eval disentanglement for sprites"));
   const std::string& path = (*model)->path;
   const ModelConfig& c = (*model)->bundle.net->config();
   const ModelCost cost = model_cost((*model)->bundle.net);

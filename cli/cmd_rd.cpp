@@ -39,6 +39,7 @@ struct RdOptions {
 
 StatusOr<RdCodec> facet_codec(const RdOptions& o, int threads_per_job) {
   FACET_ASSIGN_OR_RETURN(std::shared_ptr<CodecModel> model, load_model_option(o.model));
+  FACET_RETURN_ERROR_IF(model->is_sprites(), kInvalidArgument, "facet rd measures photo models, not sprites models");
   for (double q : o.qualities)
     FACET_RETURN_ERROR_IF(!(q >= 0 && q <= 100), kInvalidArgument, "qualities are 0..100");
   RdCodec codec;

@@ -182,6 +182,9 @@ expect sprite-compress 0 '' -- "$facet" compress "$work/sprite.png" -o "$work/sp
 expect sprite-decompress 0 '64x64' -- "$facet" decompress "$work/sprite.fct" -o "$work/sprite-out.png" -v "${smodel[@]}"
 expect sprite-decompressed-is-png 0 '' -- bash -c "head -c 8 '$work/sprite-out.png' | od -An -tx1 | grep -q '89 50 4e 47'"
 expect sprite-inspect 0 'model +facet-sprites' -- "$facet" inspect "$work/sprite.fct" "${smodel[@]}"
+expect sprite-rd-refused 2 'photo models' -- "$facet" rd "$work" "${smodel[@]}" --baselines jpeg
+expect sprite-bench-refused 2 'photo models' -- "$facet" bench model "$work" "${smodel[@]}"
+expect sprite-eval-factors-refused 2 'photo model' -- "$facet" eval factors "$work" "${smodel[@]}"
 expect sprite-not-64x64 2 'codes 64x64 images' -- "$facet" compress "$img" -o "$work/big-sprite.fct" "${smodel[@]}"
 expect sprite-model-photo-file 1 "error: unsupported: .*needs model 'tiny'" -- "$facet" decompress "$work/a.fct" \
   -o "$work/x.png" "${smodel[@]}"
