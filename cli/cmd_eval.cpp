@@ -42,6 +42,16 @@ const std::vector<std::pair<double, double>> kThetaRange = {
     {-2.0, 2.0}, {-1.0, 1.0}, {-1.5, 1.5}, {-1.5, 1.5}, {-0.75, 0.75}};
 constexpr int kThetaValues = 9;
 
+// Rows [a, b) of a CodeMatrix or FactorMatrix.
+template <typename Matrix>
+Matrix row_slice(const Matrix& m, size_t a, size_t b) {
+  Matrix out;
+  out.rows = b - a;
+  out.cols = m.cols;
+  out.values.assign(m.values.begin() + a * m.cols, m.values.begin() + b * m.cols);
+  return out;
+}
+
 double mean(const std::vector<double>& v) {
   double s = 0;
   for (double x : v) s += x;
@@ -237,20 +247,8 @@ Status eval_factors(const EvalFactorsOptions& o) {
     // Images in order: train on the first 2/3 of the images, test on the rest.
     const size_t split = (images.size() * 2 / 3) * size_t(o.thetas);
     auto report = [&](const char* label, const CodeMatrix& m) -> Status {
-      auto slice_codes = [&](size_t a, size_t b) {
-        CodeMatrix c;
-        c.rows = b - a;
-        c.cols = m.cols;
-        c.values.assign(m.values.begin() + a * m.cols, m.values.begin() + b * m.cols);
-        return c;
-      };
-      auto slice_truth = [&](size_t a, size_t b) {
-        FactorMatrix t;
-        t.rows = b - a;
-        t.cols = truth.cols;
-        t.values.assign(truth.values.begin() + a * truth.cols, truth.values.begin() + b * truth.cols);
-        return t;
-      };
+      auto slice_codes = [&](size_t a, size_t b) { return row_slice(m, a, b); };
+      auto slice_truth = [&](size_t a, size_t b) { return row_slice(truth, a, b); };
       FACET_ASSIGN_OR_RETURN(MigResult mig, compute_mig(m, truth, 20));
       FACET_ASSIGN_OR_RETURN(DciResult dci, compute_dci(slice_codes(0, split), slice_truth(0, split),
                                                         slice_codes(split, m.rows), slice_truth(split, m.rows),

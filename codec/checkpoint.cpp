@@ -18,6 +18,13 @@ std::string state_key(const torch::Tensor& p) { return c10::guts::to_string(p.un
 
 }  // namespace
 
+Status write_tensor_file(const std::string& path, const TensorFile& file) {
+  FACET_ASSIGN_OR_RETURN(Bytes bytes, encode_safetensors(file));
+  WriteOptions overwrite;
+  overwrite.overwrite = true;
+  return write_file_atomic(path, bytes, overwrite);
+}
+
 TensorFile module_parameters_to_tensor_file(torch::nn::Module& module) {
   TensorFile file;
   for (const auto& item : module.named_parameters()) file.tensors[item.key()] = to_tensor_data(item.value());
@@ -50,10 +57,7 @@ Status save_checkpoint(const std::string& path, torch::nn::Module& module, torch
     file.metadata["adam.step." + item.key()] = std::to_string(s.step());
   }
   file.metadata["train.step"] = std::to_string(step);
-  FACET_ASSIGN_OR_RETURN(Bytes bytes, encode_safetensors(file));
-  WriteOptions overwrite;
-  overwrite.overwrite = true;
-  return write_file_atomic(path, bytes, overwrite);
+  return write_tensor_file(path, file);
 }
 
 StatusOr<int64_t> load_checkpoint(const std::string& path, torch::nn::Module& module, torch::optim::Adam& adam,

@@ -11,6 +11,10 @@
 
 namespace facet {
 
+// Writes `file` as plain safetensors, atomically, replacing an existing file (trainer outputs and
+// checkpoints).
+Status write_tensor_file(const std::string& path, const TensorFile& file);
+
 // Every named parameter as F32.
 TensorFile module_parameters_to_tensor_file(torch::nn::Module& module);
 

@@ -50,23 +50,21 @@ StatusOr<Bytes> compress_sprite(const Image& image, const SpritesBundle& model, 
   } catch (const c10::Error& e) {
     return make_error(ErrorCode::kInternal, std::string("LibTorch: ") + e.what_without_backtrace());
   }
-  FctHeader header;
+  FctFile file;
+  FctHeader& header = file.header;
   header.width = header.height = kSpriteSize;
   header.channels = 1;
   header.source_bit_depth = 8;
   header.model_hash = model_hash;
   header.model_id = model.net->config().model_id;
-  FctFile file;
   const auto globals = sprite_global_factors(model);
   for (size_t i = 0; i < globals.size(); ++i) {
-    FactorEntry entry{globals[i].name, FactorKind::kGlobal, StreamCoder::kShort, ElementType::kI32, {1},
-                      float(globals[i].step)};
-    file.header.factors.push_back(entry);
+    header.factors.push_back(FactorEntry{globals[i].name, FactorKind::kGlobal, StreamCoder::kShort,
+                                         ElementType::kI32, {1}, float(globals[i].step)});
     file.streams.emplace_back();
     FACET_RETURN_IF_ERROR(
         write_global_factor(file, globals[i], mean[0][model.info.stored[i].latent].item<double>()));
   }
-  header.factors = file.header.factors;
   return write_fct(header, file.streams);
 }
 

@@ -7,7 +7,6 @@
 #include "codec/checkpoint.h"
 #include "codec/sprite_render.h"
 #include "codec/sprites_codec_model.h"
-#include "common/file_io.h"
 
 namespace facet {
 
@@ -86,10 +85,7 @@ Status train_sprites_model(const SpritesTrainOptions& o, const std::function<voi
       model->eval();
       FACET_ASSIGN_OR_RETURN(SpritesCodecInfo info, bake_sprites_codec(model, o.seed + 7777));
       FACET_ASSIGN_OR_RETURN(TensorFile file, sprites_model_to_tensor_file(model, info));
-      FACET_ASSIGN_OR_RETURN(Bytes bytes, encode_safetensors(file));
-      WriteOptions overwrite;
-      overwrite.overwrite = true;
-      FACET_RETURN_IF_ERROR(write_file_atomic(o.output, bytes, overwrite));
+      FACET_RETURN_IF_ERROR(write_tensor_file(o.output, file));
     }
   } catch (const c10::Error& e) {
     return make_error(ErrorCode::kInternal, std::string("LibTorch: ") + e.what_without_backtrace());

@@ -9,7 +9,6 @@
 #include "codec/checkpoint.h"
 #include "codec/model.h"
 #include "codec/model_io.h"
-#include "common/file_io.h"
 #include "formats/safetensors.h"
 
 namespace facet {
@@ -166,10 +165,7 @@ Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, cons
       model->to(torch::kCPU);
       FACET_ASSIGN_OR_RETURN(EntropyTables tables, bake_entropy_tables(model));
       FACET_ASSIGN_OR_RETURN(TensorFile file, model_to_tensor_file(model, tables));
-      FACET_ASSIGN_OR_RETURN(Bytes bytes, encode_safetensors(file));
-      WriteOptions overwrite;
-      overwrite.overwrite = true;
-      FACET_RETURN_IF_ERROR(write_file_atomic(o.output, bytes, overwrite));
+      FACET_RETURN_IF_ERROR(write_tensor_file(o.output, file));
     }
   } catch (const c10::Error& e) {
     return make_error(ErrorCode::kInternal, std::string("LibTorch: ") + e.what_without_backtrace());

@@ -17,7 +17,9 @@ namespace {
 // ---------------------------------------------------------------------------------------------
 // Validation.
 
-Status check_codes(const CodeMatrix& m, const std::string& name) {
+// Non-empty and rows x cols values (CodeMatrix or FactorMatrix).
+template <typename Matrix>
+Status check_shape(const Matrix& m, const std::string& name) {
   FACET_RETURN_ERROR_IF(
       m.rows == 0 || m.cols == 0, kInvalidArgument,
       name + " is empty (" + std::to_string(m.rows) + " x " + std::to_string(m.cols) + ")");
@@ -25,6 +27,11 @@ Status check_codes(const CodeMatrix& m, const std::string& name) {
                         kInvalidArgument,
                         name + " has " + std::to_string(m.values.size()) + " values for " +
                             std::to_string(m.rows) + " x " + std::to_string(m.cols));
+  return ok_status();
+}
+
+Status check_codes(const CodeMatrix& m, const std::string& name) {
+  FACET_RETURN_IF_ERROR(check_shape(m, name));
   for (size_t i = 0; i < m.values.size(); ++i)
     FACET_RETURN_ERROR_IF(!std::isfinite(m.values[i]), kInvalidArgument,
                           name + " has a non-finite value at row " + std::to_string(i / m.cols) +
@@ -33,13 +40,7 @@ Status check_codes(const CodeMatrix& m, const std::string& name) {
 }
 
 Status check_factors(const FactorMatrix& m, const std::string& name) {
-  FACET_RETURN_ERROR_IF(
-      m.rows == 0 || m.cols == 0, kInvalidArgument,
-      name + " is empty (" + std::to_string(m.rows) + " x " + std::to_string(m.cols) + ")");
-  FACET_RETURN_ERROR_IF(m.values.size() % m.cols != 0 || m.values.size() / m.cols != m.rows,
-                        kInvalidArgument,
-                        name + " has " + std::to_string(m.values.size()) + " values for " +
-                            std::to_string(m.rows) + " x " + std::to_string(m.cols));
+  FACET_RETURN_IF_ERROR(check_shape(m, name));
   for (size_t i = 0; i < m.values.size(); ++i)
     FACET_RETURN_ERROR_IF(m.values[i] < 0, kInvalidArgument,
                           name + " has a negative label " + std::to_string(m.values[i]) +
