@@ -24,7 +24,9 @@ struct EvalFactorsOptions {
   std::string directory, model, baseline_model;
   double quality = 75;
   int thetas = 100;
-  bool only_appearance = false;
+  // Which measurements: edits (appearance cost and edit fidelity), disentanglement, chroma,
+  // structure, cost (needs baseline_model).
+  std::vector<std::string> measure = {"edits", "disentanglement", "chroma", "structure", "cost"};
   uint64_t seed = 1;
   int threads = 0;
 };
@@ -37,10 +39,10 @@ const std::vector<std::vector<double>> kEditDeltas = {
     {-0.5, -0.25, 0.25, 0.5},  // temperature, EV
     {-0.25, -0.1, 0.1, 0.25},  // tint, EV
 };
-// The transform parameters of the disentanglement measurement: 9 values per factor, uniform.
-const std::vector<std::pair<double, double>> kThetaRange = {
-    {-2.0, 2.0}, {-1.0, 1.0}, {-1.5, 1.5}, {-1.5, 1.5}, {-0.75, 0.75}};
+// The transform parameters of the disentanglement measurement: 9 values per factor, uniform over
+// the range of the edit-fidelity measurement.
 constexpr int kThetaValues = 9;
+std::pair<double, double> theta_range(int k) { return {kEditDeltas[k].front(), kEditDeltas[k].back()}; }
 
 // Rows [a, b) of a CodeMatrix or FactorMatrix.
 template <typename Matrix>
@@ -144,9 +146,10 @@ Status eval_factors(const EvalFactorsOptions& o) {
               images.size(), o.directory.c_str(), o.quality);
   DecompressOptions plain;
   plain.threads = threads;
+  auto wants = [&](const char* name) { return std::find(o.measure.begin(), o.measure.end(), name) != o.measure.end(); };
 
   // 1. Appearance: cost, edit fidelity, and what showing the stored values does to PSNR.
-  if (!globals.empty()) {
+  if (!globals.empty() && wants("edits")) {
     std::vector<double> bits, psnr_shown, psnr_raw;
     std::vector<std::vector<double>> fidelity(kAppearanceFactorCount);
     for (const RdImage& im : images) {
@@ -191,7 +194,9 @@ Status eval_factors(const EvalFactorsOptions& o) {
       all.insert(all.end(), fidelity[k].begin(), fidelity[k].end());
     }
     std::printf("  all: mean %.2f dB over %zu edits (target >= 30)\n", mean(all), all.size());
+  }
 
+  if (!globals.empty() && wants("disentanglement")) {
     // 2. Disentanglement of the encoded scalars against random transform parameters. The stored
     // scalars come from appearance_symbols(), the function compress_image() writes; the first
     // transform of each image also goes through compress_image() to check that they agree.
@@ -209,7 +214,8 @@ Status eval_factors(const EvalFactorsOptions& o) {
         for (int k = 0; k < kAppearanceFactorCount; ++k) {
           const int v = int((rng() >> 11) % kThetaValues);
           labels.push_back(v);
-          theta[k] = kThetaRange[k].first + (kThetaRange[k].second - kThetaRange[k].first) * v / (kThetaValues - 1);
+          const auto [lo, hi] = theta_range(k);
+          theta[k] = lo + (hi - lo) * v / (kThetaValues - 1);
         }
         RgbPlanes planes = image_planes(im.rgb8);
         apply_appearance_delta(planes, theta);
@@ -241,9 +247,26 @@ Status eval_factors(const EvalFactorsOptions& o) {
       }
     }
     std::printf("\ndisentanglement of the encoded appearance scalars vs T_theta parameters (%zu samples: %d random "
-                "theta per image, %d values per parameter in [-2,2] EV, [-1,1], [-1.5,1.5], [-1.5,1.5] EV, "
-                "[-0.75,0.75] EV; seed %llu; compress_image agreed on %d of %d checked)\n",
+                "theta per image, each parameter uniform over %d values in its edit-fidelity range; seed %llu; "
+                "compress_image agreed on %d of %d checked)\n",
                 codes.rows, o.thetas, kThetaValues, (unsigned long long)o.seed, agreed, checked);
+    // The images' own looks: the spread that the pooled codes carry besides theta.
+    std::printf("  theta range, theta std, and the untransformed images' own values (mean +- std over %zu images):\n",
+                images.size());
+    for (int k = 0; k < kAppearanceFactorCount; ++k) {
+      double s1 = 0, s2 = 0;
+      for (const RdImage& im : images) {
+        const double v = appearance_symbols(im.rgb8)[k] * kAppearanceFactors[k].quant_step;
+        s1 += v;
+        s2 += v * v;
+      }
+      const double m = s1 / images.size(), sd = std::sqrt(std::max(0.0, s2 / images.size() - m * m));
+      const auto [lo, hi] = theta_range(k);
+      const double step = (hi - lo) / (kThetaValues - 1);
+      const double theta_sd = step * std::sqrt((kThetaValues * kThetaValues - 1) / 12.0);
+      std::printf("    %-12s [%+.2f, %+.2f] %s, std %.3f; own %+.3f +- %.3f\n", kAppearanceFactors[k].name, lo, hi,
+                  kAppearanceFactors[k].unit, theta_sd, m, sd);
+    }
     // Images in order: train on the first 2/3 of the images, test on the rest.
     const size_t split = (images.size() * 2 / 3) * size_t(o.thetas);
     auto report = [&](const char* label, const CodeMatrix& m) -> Status {
@@ -264,12 +287,13 @@ Status eval_factors(const EvalFactorsOptions& o) {
                   dci.disentanglement, dci.completeness, dci.informativeness_train, dci.informativeness_test, sap.sap);
       return ok_status();
     };
-    FACET_RETURN_IF_ERROR(report("stored scalars", codes));
-    FACET_RETURN_IF_ERROR(report("stored scalars minus the untransformed image's (each image's own look removed)", relative));
+    FACET_RETURN_IF_ERROR(report("response: stored scalars of T_theta(x) minus those of x (the image's own look removed)",
+                                 relative));
+    FACET_RETURN_IF_ERROR(report("pooled: the stored scalars as they are (theta plus the image's own look)", codes));
   }
 
   // 3. Chroma.
-  if (config.chroma > 0 && !o.only_appearance) {
+  if (config.chroma > 0 && wants("chroma")) {
     std::vector<double> luma_psnr, saturation, saved, saved_share;
     for (const RdImage& im : images) {
       FACET_ASSIGN_OR_RETURN(Coded c, code(im.rgb8, *model, o.quality, threads));
@@ -289,7 +313,7 @@ Status eval_factors(const EvalFactorsOptions& o) {
                 mean(saved), mean(saved_share));
   }
 
-  if (o.only_appearance) return ok_status();
+  if (!wants("structure") && !(wants("cost") && !o.baseline_model.empty())) return ok_status();
   // 4. Structure groups: thinning a stored file against encoding at the same rate.
   const std::vector<double> sweep = {0, 15, 30, 50, 70, 90, 100};
   FACET_ASSIGN_OR_RETURN(std::vector<RdPoint> full, rd_curve(images, *model, sweep, threads));
@@ -297,6 +321,7 @@ Status eval_factors(const EvalFactorsOptions& o) {
   for (size_t i = 0; i < sweep.size(); ++i) std::printf("  %.0f: %.4f, %.3f", sweep[i], full[i].bpp, full[i].psnr);
   std::printf("\n");
   for (double q : {50.0, 90.0}) {
+    if (!wants("structure")) break;
     for (int k = 0; k < config.groups; ++k) {
       std::set<std::string> drop;
       for (int g = config.groups - k; g < config.groups; ++g) drop.insert("structure." + std::to_string(g));
@@ -314,7 +339,7 @@ Status eval_factors(const EvalFactorsOptions& o) {
   }
 
   // 5. The cost of the factors: BD-rate against the same architecture trained without them.
-  if (!o.baseline_model.empty()) {
+  if (!o.baseline_model.empty() && wants("cost")) {
     FACET_ASSIGN_OR_RETURN(std::shared_ptr<CodecModel> base, load_model_option(o.baseline_model));
     FACET_ASSIGN_OR_RETURN(std::vector<RdPoint> base_curve, rd_curve(images, *base, sweep, threads));
     std::printf("\nbaseline %s RD curve:", base->model_id().c_str());
@@ -479,7 +504,10 @@ void add_eval_command(CLI::App& app, Runner* run) {
   factors->add_option("-q,--quality", f->quality, "Quality of the appearance and chroma measurements")->capture_default_str();
   factors->add_option("--thetas", f->thetas, "Random transforms per image (disentanglement)")->capture_default_str();
   factors->add_option("--seed", f->seed, "Seed of the random transforms")->capture_default_str();
-  factors->add_flag("--appearance-only", f->only_appearance, "Only the appearance measurements");
+  factors->add_option("--measure", f->measure, "Measurements: edits, disentanglement, chroma, structure, cost")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"edits", "disentanglement", "chroma", "structure", "cost"}))
+      ->capture_default_str();
   factors->add_option("--threads", f->threads, "Threads (default: all cores)");
   factors->callback([f, run] {
     *run = [f] {

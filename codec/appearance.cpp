@@ -7,7 +7,7 @@
 namespace facet {
 namespace {
 
-constexpr double kBlackOffset = 1.0 / 256.0;  // l = log2(lin + kBlackOffset): keeps black finite
+constexpr double kBlackOffset = 1.0 / 256.0;  // in both logarithms: keeps black finite
 constexpr double kMinSpread = 1.0 / 1024.0;   // floor of the spreads (a flat or grey image)
 const double kGreyEv = std::log2(0.18);
 
@@ -17,17 +17,19 @@ struct Opponent {
   std::vector<double> L, a, b;
 };
 
+constexpr double kLumaR = 0.299, kLumaG = 0.587, kLumaB = 0.114;  // BT.601
+
 Opponent to_opponent(const RgbPlanes& x) {
-  // A table per 8-bit-ish input would be faster; values are floats, so compute directly.
   Opponent o;
   o.L.resize(x.pixels);
   o.a.resize(x.pixels);
   o.b.resize(x.pixels);
   for (size_t i = 0; i < x.pixels; ++i) {
-    const double lr = std::log2(srgb_to_linear(x.r[i]) + kBlackOffset);
-    const double lg = std::log2(srgb_to_linear(x.g[i]) + kBlackOffset);
-    const double lb = std::log2(srgb_to_linear(x.b[i]) + kBlackOffset);
-    o.L[i] = (lr + lg + lb) / 3.0;
+    const double r = std::clamp(double(x.r[i]), 0.0, 1.0), g = std::clamp(double(x.g[i]), 0.0, 1.0),
+                 b = std::clamp(double(x.b[i]), 0.0, 1.0);
+    const double luma = kLumaR * r + kLumaG * g + kLumaB * b;
+    const double lr = std::log2(r + kBlackOffset), lg = std::log2(g + kBlackOffset), lb = std::log2(b + kBlackOffset);
+    o.L[i] = std::log2(srgb_to_linear(luma) + kBlackOffset);
     o.a[i] = lr - lb;
     o.b[i] = lg - 0.5 * (lr + lb);
   }
@@ -78,11 +80,11 @@ Moments moments(const Opponent& o, size_t width, size_t height) {
 }  // namespace
 
 const std::array<AppearanceFactorInfo, kAppearanceFactorCount> kAppearanceFactors = {{
-    {"exposure", "EV", 1.0 / 256, -12.0, 4.0, -0.686, 0.934},
-    {"contrast", "log2", 1.0 / 256, -10.0, 4.0, 0.244, 0.565},
-    {"saturation", "log2", 1.0 / 256, -10.0, 4.0, -0.474, 0.863},
-    {"temperature", "EV", 1.0 / 256, -8.0, 8.0, 0.577, 1.109},
-    {"tint", "EV", 1.0 / 256, -8.0, 8.0, 0.309, 0.422},
+    {"exposure", "EV", 1.0 / 256, -12.0, 4.0, -0.515, 0.895},
+    {"contrast", "log2", 1.0 / 256, -10.0, 4.0, 0.244, 0.575},
+    {"saturation", "log2", 1.0 / 256, -10.0, 4.0, -1.113, 0.962},
+    {"temperature", "log2", 1.0 / 256, -8.0, 8.0, 0.361, 0.768},
+    {"tint", "log2", 1.0 / 256, -8.0, 8.0, 0.212, 0.306},
 }};
 
 int appearance_factor_index(const std::string& name) {
@@ -120,11 +122,18 @@ void apply_appearance_delta(RgbPlanes& image, const AppearanceVector& d) {
     const double L = m.mean_L + d[kExposure] + contrast * (o.L[i] - m.mean_L);
     const double a = m.mean_a + d[kTemperature] + saturation * (o.a[i] - m.mean_a);
     const double b = m.mean_b + d[kTint] + saturation * (o.b[i] - m.mean_b);
-    // Inverse of the opponent transform: l_R = L + a/2 - b/3, l_G = L + 2b/3, l_B = L - a/2 - b/3.
-    const double lr = L + a / 2 - b / 3, lg = L + 2 * b / 3, lb = L - a / 2 - b / 3;
-    image.r[i] = float(linear_to_srgb(std::exp2(lr) - kBlackOffset));
-    image.g[i] = float(linear_to_srgb(std::exp2(lg) - kBlackOffset));
-    image.b[i] = float(linear_to_srgb(std::exp2(lb) - kBlackOffset));
+    // Back: the luma from L, the chroma ratios from (a, b) (log2 u_R = t + a/2 - b/3,
+    // log2 u_G = t + 2b/3, log2 u_B = t - a/2 - b/3, with t such that the BT.601 sum of u is 1).
+    const double luma = linear_to_srgb(std::exp2(L) - kBlackOffset);
+    double ur = std::exp2(a / 2 - b / 3), ug = std::exp2(2 * b / 3), ub = std::exp2(-a / 2 - b / 3);
+    const double norm = kLumaR * ur + kLumaG * ug + kLumaB * ub;
+    ur /= norm;
+    ug /= norm;
+    ub /= norm;
+    const double base = luma + kBlackOffset;
+    image.r[i] = float(std::clamp(ur * base - kBlackOffset, 0.0, 1.0));
+    image.g[i] = float(std::clamp(ug * base - kBlackOffset, 0.0, 1.0));
+    image.b[i] = float(std::clamp(ub * base - kBlackOffset, 0.0, 1.0));
   }
 }
 

@@ -8,22 +8,29 @@
 // are disentangled from each other by construction (the transforms commute). Plain C++ (no
 // LibTorch): the same code runs at encode, decode, in `facet eval factors` and in the tests.
 //
-// The space: linear light lin = srgb_to_linear(v), l_c = log2(lin_c + 2^-8) for c in R, G, B, and
-//   L = (l_R + l_G + l_B) / 3           log-luminance, EV
-//   a = l_R - l_B                        warm (+) / cool (-) axis
-//   b = l_G - (l_R + l_B) / 2            green (+) / magenta (-) axis
-// The factors (means and deviations over all pixels):
+// The space is anchored on BT.601 luma, so that the luminance factors of a colour image and of its
+// grayscale version (the decode without chroma) are the same, and the colour factors never move
+// luma. With v_R, v_G, v_B the sRGB-encoded samples in [0, 1]:
+//   Y = 0.299 v_R + 0.587 v_G + 0.114 v_B     BT.601 luma
+//   L = log2(srgb_to_linear(Y) + 2^-8)        the luma's linear light, EV
+//   l_c = log2(v_c + 2^-8)                      per encoded channel
+//   a = l_R - l_B                               warm (+) / cool (-) axis
+//   b = l_G - (l_R + l_B) / 2                   green (+) / magenta (-) axis
+// A pixel is (L, a, b): the chroma ratios u_c = (v_c + 2^-8) / (Y + 2^-8) have a weighted sum of 1,
+// so (a, b) fix them, and v_c = u_c (Y + 2^-8) - 2^-8 gives the pixel back. A gray pixel has
+// a = b = 0. The factors (means and deviations over all pixels):
 //   exposure     mean(L) - log2(0.18)                        EV above 18% grey
 //   contrast     log2(std(L8))                                log2 of the EV spread; +1 doubles it
 //   saturation   log2(rms of (a8, b8) - mean(a, b))           log2 chroma spread; +1 doubles it
 // where L8, a8, b8 are the means of L, a, b over 8x8 pixel blocks (edge blocks weighted by their
 // pixel count): the spreads of the image's coarse structure, which a lossy decode keeps, so that
 // showing the stored spreads does not sharpen or soften a decoded image's fine detail.
-//   temperature  mean(a)                                      EV of red over blue
-//   tint         mean(b)                                      EV of green over red+blue
+//   temperature  mean(a)                                      log2 of encoded red over blue
+//   tint         mean(b)                                      log2 of encoded green over red and blue
 // The transform T_d: L' = mean(L) + d_exposure + 2^d_contrast (L - mean(L)),
 //   (a', b') = mean(a, b) + (d_temperature, d_tint) + 2^d_saturation ((a, b) - mean(a, b)),
-// back to sRGB, clipped to [0, 1].
+// back to sRGB, clipped to [0, 1]. Exposure and contrast act on luma alone (every channel scaled
+// alike); saturation, temperature and tint keep each pixel's luma.
 #pragma once
 
 #include <array>

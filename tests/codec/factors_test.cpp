@@ -162,6 +162,46 @@ TEST_CASE("GrayStaysGrayUnderExposureAndContrastEdits", "[factors][appearance]")
   CHECK(std::fabs(f[4]) < 1e-12);  // tint
 }
 
+double bt601(const RgbPlanes& p, size_t i) { return 0.299 * p.r[i] + 0.587 * p.g[i] + 0.114 * p.b[i]; }
+
+TEST_CASE("ColourFactorsKeepEveryPixelsLuma", "[factors][appearance]") {
+  // Saturation, temperature and tint move colour only: the BT.601 luma of every pixel stays.
+  const RgbPlanes x = synthetic_planes(48, 40, 4);
+  for (const AppearanceVector& d : {AppearanceVector{0, 0, 0.6, 0, 0}, AppearanceVector{0, 0, -1.0, 0, 0},
+                                    AppearanceVector{0, 0, 0, 0.3, 0}, AppearanceVector{0, 0, 0.2, -0.2, 0.15}}) {
+    RgbPlanes y = x;
+    apply_appearance_delta(y, d);
+    REQUIRE(inside(y, 0.0f, 1.0f));
+    double worst = 0;
+    for (size_t i = 0; i < x.pixels; ++i) worst = std::max(worst, std::fabs(bt601(y, i) - bt601(x, i)));
+    CHECK(worst < 1e-6);
+    CHECK(max_sample_difference(y, x) > 1e-3);  // the colours did change
+  }
+}
+
+TEST_CASE("GrayVersionHasTheColourImagesLuminanceFactors", "[factors][appearance]") {
+  // The decode without chroma is the luma image; its exposure and contrast are the colour
+  // image's, so the stored values show it as they show the colour image; exposure and contrast
+  // edits of the colour image move its luma exactly as they move the gray image.
+  const RgbPlanes x = synthetic_planes(50, 37, 5);
+  auto gray_of = [](const RgbPlanes& p) {
+    RgbPlanes g = p;
+    for (size_t i = 0; i < p.pixels; ++i) g.r[i] = g.g[i] = g.b[i] = float(bt601(p, i));
+    return g;
+  };
+  const AppearanceVector colour = measure_appearance(x), gray = measure_appearance(gray_of(x));
+  CHECK(std::fabs(colour[0] - gray[0]) < 1e-6);  // exposure
+  CHECK(std::fabs(colour[1] - gray[1]) < 1e-6);  // contrast
+  const AppearanceVector d = {0.3, -0.2, 0, 0, 0};
+  RgbPlanes edited = x, edited_gray = gray_of(x);
+  apply_appearance_delta(edited, d);
+  apply_appearance_delta(edited_gray, d);
+  REQUIRE(inside(edited, 0.0f, 1.0f));
+  double worst = 0;
+  for (size_t i = 0; i < x.pixels; ++i) worst = std::max(worst, std::fabs(bt601(edited, i) - edited_gray.r[i]));
+  CHECK(worst < 1e-5);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Photo model factors
 
