@@ -471,7 +471,8 @@ StatusOr<Image> decompress_fct(const FctFile& file, CodecModel& model, const Dec
     const int alpha_at = h.find(kAlphaStreamName);
     return alpha_at >= 0 && h.factors[alpha_at].element_type == ElementType::kU16 ? 16 : 8;
   }();
-  FACET_ASSIGN_OR_RETURN(Image image, make_image(h.width, h.height, h.channels, depth));
+  // Synthesis, luma and appearance work on 8-bit samples; a 16-bit alpha widens the image after.
+  FACET_ASSIGN_OR_RETURN(Image image, make_image(h.width, h.height, h.channels, 8));
   start = Clock::now();
   Status status = guard_torch([&]() -> Status {
     torch::NoGradGuard no_grad;
@@ -498,9 +499,11 @@ StatusOr<Image> decompress_fct(const FctFile& file, CodecModel& model, const Dec
   if (image.has_alpha()) {
     const int alpha_at = h.find(kAlphaStreamName);
     FACET_RETURN_ERROR_IF(alpha_at < 0, kCorrupt, "the header says alpha but there is no alpha stream");
-    if (depth == 16)
+    if (depth == 16) {
+      image.bit_depth = 16;
       for (uint64_t p = 0; p < image.pixel_count(); ++p)
         for (int c = 0; c < image.color_channels(); ++c) image.samples[p * image.channels + c] *= 257;
+    }
     FACET_RETURN_IF_ERROR(apply_alpha_stream(h.factors[alpha_at], file.streams[alpha_at], &image));
   }
   return image;

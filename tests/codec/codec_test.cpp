@@ -194,6 +194,26 @@ TEST_CASE("AlphaIsLosslessAndGrayStaysGray", "[codec]") {
   auto gray_out = decompress_image(gray_file->data(), gray_file->size(), *model, DecompressOptions{});
   REQUIRE(gray_out.ok());
   CHECK(gray_out->channels == 1);
+
+  // A 16-bit alpha widens the decoded colours after synthesis and appearance: the same colours
+  // as the 8-bit file's, times 257 (the appearance step once measured 16-bit samples as 8-bit).
+  Image rgba16 = make_image(70, 50, 4, 16).value();
+  for (size_t i = 0; i < rgba.samples.size(); ++i) rgba16.samples[i] = uint16_t(rgba.samples[i] * 257);
+  auto file16 = compress_image(rgba16, *model, CompressOptions{});
+  REQUIRE(file16.ok());
+  auto out16 = decompress_image(file16->data(), file16->size(), *model, DecompressOptions{});
+  REQUIRE(out16.ok());
+  REQUIRE(out16->bit_depth == 16);
+  int worst = 0;
+  for (uint32_t y = 0; y < 50; ++y)
+    for (uint32_t x = 0; x < 70; ++x) {
+      for (int c = 0; c < 3; ++c) {
+        REQUIRE(out16->at(x, y, c) % 257 == 0);
+        worst = std::max(worst, std::abs(int(out16->at(x, y, c) / 257) - int(out->at(x, y, c))));
+      }
+      REQUIRE(out16->at(x, y, 3) == rgba16.at(x, y, 3));
+    }
+  CHECK(worst <= 1);
 }
 
 TEST_CASE("FilesWithoutTrailingGroupsDecode", "[codec]") {
