@@ -135,6 +135,7 @@ double psnr_at(const std::vector<RdPoint>& curve, double bpp) {
 }
 
 Status eval_factors(const EvalFactorsOptions& o) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // long runs: each result line as soon as it is measured
   const int threads = resolve_threads(o.threads);
   at::set_num_threads(threads);
   FACET_ASSIGN_OR_RETURN(std::vector<RdImage> images, load_rd_images(o.directory));
@@ -361,6 +362,7 @@ struct EvalSpritesOptions {
 };
 
 Status eval_disentanglement(const EvalSpritesOptions& o) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
   at::set_num_threads(resolve_threads(o.threads));
   FACET_ASSIGN_OR_RETURN(std::shared_ptr<CodecModel> model, load_model_option(o.model));
   FACET_RETURN_ERROR_IF(!model->is_sprites(), kInvalidArgument, "eval disentanglement needs a sprites model (--model)");

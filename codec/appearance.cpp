@@ -7,7 +7,9 @@
 namespace facet {
 namespace {
 
-constexpr double kBlackOffset = 1.0 / 256.0;  // in both logarithms: keeps black finite
+constexpr double kBlackOffset = 1.0 / 256.0;   // L = log2(lin(Y) + kBlackOffset): keeps black finite
+constexpr double kChromaOffset = 1.0 / 8.0;    // l_c = log2(v_c + kChromaOffset): dark channels do not
+                                               // dominate the colour statistics
 constexpr double kMinSpread = 1.0 / 1024.0;   // floor of the spreads (a flat or grey image)
 const double kGreyEv = std::log2(0.18);
 
@@ -28,7 +30,7 @@ Opponent to_opponent(const RgbPlanes& x) {
     const double r = std::clamp(double(x.r[i]), 0.0, 1.0), g = std::clamp(double(x.g[i]), 0.0, 1.0),
                  b = std::clamp(double(x.b[i]), 0.0, 1.0);
     const double luma = kLumaR * r + kLumaG * g + kLumaB * b;
-    const double lr = std::log2(r + kBlackOffset), lg = std::log2(g + kBlackOffset), lb = std::log2(b + kBlackOffset);
+    const double lr = std::log2(r + kChromaOffset), lg = std::log2(g + kChromaOffset), lb = std::log2(b + kChromaOffset);
     o.L[i] = std::log2(srgb_to_linear(luma) + kBlackOffset);
     o.a[i] = lr - lb;
     o.b[i] = lg - 0.5 * (lr + lb);
@@ -82,9 +84,9 @@ Moments moments(const Opponent& o, size_t width, size_t height) {
 const std::array<AppearanceFactorInfo, kAppearanceFactorCount> kAppearanceFactors = {{
     {"exposure", "EV", 1.0 / 256, -12.0, 4.0, -0.515, 0.895},
     {"contrast", "log2", 1.0 / 256, -10.0, 4.0, 0.244, 0.575},
-    {"saturation", "log2", 1.0 / 256, -10.0, 4.0, -1.113, 0.962},
-    {"temperature", "log2", 1.0 / 256, -8.0, 8.0, 0.361, 0.768},
-    {"tint", "log2", 1.0 / 256, -8.0, 8.0, 0.212, 0.306},
+    {"saturation", "log2", 1.0 / 256, -10.0, 4.0, -1.877, 0.872},
+    {"temperature", "log2", 1.0 / 256, -8.0, 8.0, 0.219, 0.425},
+    {"tint", "log2", 1.0 / 256, -8.0, 8.0, 0.118, 0.161},
 }};
 
 int appearance_factor_index(const std::string& name) {
@@ -130,10 +132,10 @@ void apply_appearance_delta(RgbPlanes& image, const AppearanceVector& d) {
     ur /= norm;
     ug /= norm;
     ub /= norm;
-    const double base = luma + kBlackOffset;
-    image.r[i] = float(std::clamp(ur * base - kBlackOffset, 0.0, 1.0));
-    image.g[i] = float(std::clamp(ug * base - kBlackOffset, 0.0, 1.0));
-    image.b[i] = float(std::clamp(ub * base - kBlackOffset, 0.0, 1.0));
+    const double base = luma + kChromaOffset;
+    image.r[i] = float(std::clamp(ur * base - kChromaOffset, 0.0, 1.0));
+    image.g[i] = float(std::clamp(ug * base - kChromaOffset, 0.0, 1.0));
+    image.b[i] = float(std::clamp(ub * base - kChromaOffset, 0.0, 1.0));
   }
 }
 

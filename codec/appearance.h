@@ -13,11 +13,12 @@
 // luma. With v_R, v_G, v_B the sRGB-encoded samples in [0, 1]:
 //   Y = 0.299 v_R + 0.587 v_G + 0.114 v_B     BT.601 luma
 //   L = log2(srgb_to_linear(Y) + 2^-8)        the luma's linear light, EV
-//   l_c = log2(v_c + 2^-8)                      per encoded channel
+//   l_c = log2(v_c + 2^-3)                      per encoded channel (the offset keeps the noise of
+//                                               near-zero channels out of the colour statistics)
 //   a = l_R - l_B                               warm (+) / cool (-) axis
 //   b = l_G - (l_R + l_B) / 2                   green (+) / magenta (-) axis
-// A pixel is (L, a, b): the chroma ratios u_c = (v_c + 2^-8) / (Y + 2^-8) have a weighted sum of 1,
-// so (a, b) fix them, and v_c = u_c (Y + 2^-8) - 2^-8 gives the pixel back. A gray pixel has
+// A pixel is (L, a, b): the chroma ratios u_c = (v_c + 2^-3) / (Y + 2^-3) have a weighted sum of 1,
+// so (a, b) fix them, and v_c = u_c (Y + 2^-3) - 2^-3 gives the pixel back. A gray pixel has
 // a = b = 0. The factors (means and deviations over all pixels):
 //   exposure     mean(L) - log2(0.18)                        EV above 18% grey
 //   contrast     log2(std(L8))                                log2 of the EV spread; +1 doubles it
