@@ -269,7 +269,12 @@ Status eval_factors(const EvalFactorsOptions& o) {
                   kAppearanceFactors[k].unit, theta_sd, m, sd);
     }
     // Images in order: train on the first 2/3 of the images, test on the rest.
-    const size_t split = (images.size() * 2 / 3) * size_t(o.thetas);
+    // With fewer than 3 images the split is by samples (the test images then share looks with
+    // the training ones); each image's samples are contiguous.
+    const bool by_image = images.size() >= 3;
+    const size_t split = by_image ? (images.size() * 2 / 3) * size_t(o.thetas) : codes.rows * 2 / 3;
+    FACET_RETURN_ERROR_IF(split == 0 || split == codes.rows, kInvalidArgument,
+                          "disentanglement needs at least 3 samples (--thetas)");
     auto report = [&](const char* label, const CodeMatrix& m) -> Status {
       auto slice_codes = [&](size_t a, size_t b) { return row_slice(m, a, b); };
       auto slice_truth = [&](size_t a, size_t b) { return row_slice(truth, a, b); };
@@ -282,10 +287,11 @@ Status eval_factors(const EvalFactorsOptions& o) {
                                                         SapVariant::kContinuous));
       std::printf("  %s: MIG %.3f (20-bin histograms; per factor:", label, mig.mig);
       for (int k = 0; k < kAppearanceFactorCount; ++k) std::printf(" %s %.3f", kAppearanceFactors[k].name, mig.per_factor[k]);
-      std::printf(")\n    DCI (gradient-boosted trees; train: the first 2/3 of the images, test: the rest): "
+      std::printf(")\n    DCI (gradient-boosted trees; train: the first 2/3 of the %s, test: the rest): "
                   "disentanglement %.3f, completeness %.3f, informativeness train %.3f test %.3f; SAP (continuous) "
                   "%.3f\n",
-                  dci.disentanglement, dci.completeness, dci.informativeness_train, dci.informativeness_test, sap.sap);
+                  by_image ? "images" : "samples", dci.disentanglement, dci.completeness, dci.informativeness_train,
+                  dci.informativeness_test, sap.sap);
       return ok_status();
     };
     FACET_RETURN_IF_ERROR(report("response: stored scalars of T_theta(x) minus those of x (the image's own look removed)",

@@ -136,6 +136,12 @@ expect traverse 0 '3 rows x 2 steps' -- "$facet" traverse "$img" -o "$work/trave
 expect traverse-is-png 0 '' -- bash -c "head -c 8 '$work/traverse.png' | od -An -tx1 | grep -q '89 50 4e 47 0d 0a 1a 0a'"
 expect traverse-unknown-factor 2 "no factor 'hue'" -- "$facet" traverse "$work/a.fct" -o "$work/t2.png" --steps 2 \
   --width 32 --factor hue "${model[@]}"
+mkdir -p "$work/one" && cp "$img" "$work/one/"
+expect eval-factors-subset 0 'drop chroma \(quality 75\): luma PSNR' -- "$facet" eval factors "$work/one" \
+  --measure chroma,disentanglement --thetas 6 --threads 2 "${model[@]}"
+expect eval-factors-response 0 'response: stored scalars .* MIG [0-9.]+' -- "$facet" eval factors "$work/one" \
+  --measure disentanglement --thetas 6 --threads 2 "${model[@]}"
+expect eval-factors-bad-measure 2 'measure' -- "$facet" eval factors "$work/one" --measure hue "${model[@]}"
 
 # ---- facet rd: two small images (and a file that is not an image), 2 qualities, OpenCV baselines ----
 mkdir -p "$work/rd" "$work/rd-empty"
