@@ -10,7 +10,7 @@ namespace {
 constexpr double kBlackOffset = 1.0 / 256.0;   // L = log2(lin(Y) + kBlackOffset): keeps black finite
 constexpr double kChromaOffset = 1.0 / 8.0;    // l_c = log2(v_c + kChromaOffset): dark channels do not
                                                // dominate the colour statistics
-constexpr double kMinSpread = 1.0 / 1024.0;   // floor of the spreads (a flat or grey image)
+constexpr double kMinSpread = 1.0 / 1024.0;    // floor of the spreads (a flat or grey image)
 const double kGreyEv = std::log2(0.18);
 
 enum { kExposure = 0, kContrast = 1, kSaturation = 2, kTemperature = 3, kTint = 4 };
@@ -30,7 +30,8 @@ Opponent to_opponent(const RgbPlanes& x) {
     const double r = std::clamp(double(x.r[i]), 0.0, 1.0), g = std::clamp(double(x.g[i]), 0.0, 1.0),
                  b = std::clamp(double(x.b[i]), 0.0, 1.0);
     const double luma = kLumaR * r + kLumaG * g + kLumaB * b;
-    const double lr = std::log2(r + kChromaOffset), lg = std::log2(g + kChromaOffset), lb = std::log2(b + kChromaOffset);
+    const double lr = std::log2(r + kChromaOffset), lg = std::log2(g + kChromaOffset),
+                 lb = std::log2(b + kChromaOffset);
     o.L[i] = std::log2(srgb_to_linear(luma) + kBlackOffset);
     o.a[i] = lr - lb;
     o.b[i] = lg - 0.5 * (lr + lb);
