@@ -9,7 +9,7 @@
 #include "codec/model_io.h"
 #include "codec/trainer.h"
 #include "formats/image_io.h"
-#include "formats/safetensors.h"
+#include "codec/codec_test_support.h"
 #include "test_support.h"
 
 #undef CHECK
@@ -29,30 +29,9 @@ ModelConfig tiny_config() {
   return c;
 }
 
-std::shared_ptr<CodecModel> tiny_model(uint64_t seed = 1) {
-  torch::manual_seed(seed);
-  PhotoModel net(tiny_config());
-  auto tables = bake_entropy_tables(net);
-  REQUIRE(tables.ok());
-  auto file = model_to_tensor_file(net, *tables);
-  REQUIRE(file.ok());
-  auto bytes = encode_weights_file(*file, true);
-  REQUIRE(bytes.ok());
-  auto model = load_codec_model_bytes(*bytes, "tiny");
-  REQUIRE(model.ok());
-  return *model;
-}
+std::shared_ptr<CodecModel> tiny_model(uint64_t seed = 1) { return test::untrained_model(tiny_config(), seed); }
 
-Image corpus_image(uint32_t width, uint32_t height) {
-  Bytes png = test::read_source_file("corpus/kodim23-crop.png");
-  auto full = decode_image(png.data(), png.size());
-  REQUIRE(full.ok());
-  Image out = make_image(width, height, full->channels, 8).value();
-  for (uint32_t y = 0; y < height; ++y)
-    for (uint32_t x = 0; x < width; ++x)
-      for (uint32_t c = 0; c < full->channels; ++c) out.at(x, y, c) = full->at(x, y, c);
-  return out;
-}
+using test::corpus_image;
 
 double psnr(const Image& a, const Image& b) {
   double se = 0;

@@ -21,6 +21,7 @@
 #include "formats/container.h"
 #include "formats/image_io.h"
 #include "formats/safetensors.h"
+#include "codec/codec_test_support.h"
 #include "test_support.h"
 
 #undef CHECK
@@ -218,32 +219,13 @@ ModelConfig tiny_chroma_config() {
 }
 
 std::shared_ptr<CodecModel> tiny_chroma_model(uint64_t seed = 1) {
-  REQUIRE(tiny_chroma_config().validate().ok());
-  torch::manual_seed(seed);
-  PhotoModel net(tiny_chroma_config());
-  auto tables = bake_entropy_tables(net);
-  REQUIRE(tables.ok());
-  REQUIRE(tables->has_appearance());
-  auto file = model_to_tensor_file(net, *tables);
-  REQUIRE(file.ok());
-  auto bytes = encode_safetensors(*file);
-  REQUIRE(bytes.ok());
-  auto model = load_codec_model_bytes(*bytes, "tiny-factors");
-  REQUIRE(model.ok());
-  REQUIRE_FALSE((*model)->is_sprites());
-  return *model;
+  auto model = test::untrained_model(tiny_chroma_config(), seed);
+  REQUIRE(model->bundle.tables.has_appearance());
+  REQUIRE_FALSE(model->is_sprites());
+  return model;
 }
 
-Image corpus_image(uint32_t width, uint32_t height) {
-  Bytes png = test::read_source_file("corpus/kodim23-crop.png");
-  auto full = decode_image(png.data(), png.size());
-  REQUIRE(full.ok());
-  Image out = make_image(width, height, full->channels, 8).value();
-  for (uint32_t y = 0; y < height; ++y)
-    for (uint32_t x = 0; x < width; ++x)
-      for (uint32_t c = 0; c < full->channels; ++c) out.at(x, y, c) = full->at(x, y, c);
-  return out;
-}
+using test::corpus_image;
 
 const GlobalFactorModel& global_named(const std::vector<GlobalFactorModel>& globals, const std::string& name) {
   for (const auto& g : globals)

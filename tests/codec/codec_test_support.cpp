@@ -1,0 +1,41 @@
+// LibTorch first: it brings glog's CHECK, which Catch's CHECK must replace.
+#include "codec/codec_test_support.h"
+
+#include "codec/model.h"
+#include "codec/model_io.h"
+#include "formats/image_io.h"
+#include "formats/safetensors.h"
+#include "test_support.h"
+
+#undef CHECK
+#include <catch2/catch.hpp>
+
+namespace facet::test {
+
+std::shared_ptr<CodecModel> untrained_model(const ModelConfig& config, uint64_t seed) {
+  REQUIRE(config.validate().ok());
+  torch::manual_seed(seed);
+  PhotoModel net(config);
+  auto tables = bake_entropy_tables(net);
+  REQUIRE(tables.ok());
+  auto file = model_to_tensor_file(net, *tables);
+  REQUIRE(file.ok());
+  auto bytes = encode_weights_file(*file, true);
+  REQUIRE(bytes.ok());
+  auto model = load_codec_model_bytes(*bytes, config.model_id);
+  REQUIRE(model.ok());
+  return *model;
+}
+
+Image corpus_image(uint32_t width, uint32_t height) {
+  Bytes png = read_source_file("corpus/kodim23-crop.png");
+  auto full = decode_image(png.data(), png.size());
+  REQUIRE(full.ok());
+  Image out = make_image(width, height, full->channels, 8).value();
+  for (uint32_t y = 0; y < height; ++y)
+    for (uint32_t x = 0; x < width; ++x)
+      for (uint32_t c = 0; c < full->channels; ++c) out.at(x, y, c) = full->at(x, y, c);
+  return out;
+}
+
+}  // namespace facet::test

@@ -1,0 +1,20 @@
+// Helpers shared by the learned-codec tests (LibTorch): untrained models and corpus crops.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "codec/codec.h"
+#include "codec/model_config.h"
+#include "formats/image.h"
+
+namespace facet::test {
+
+// A model with `config` and weights from torch::manual_seed(seed), its entropy tables baked and
+// loaded the way a weights file is (fails the current test if any step fails).
+std::shared_ptr<CodecModel> untrained_model(const ModelConfig& config, uint64_t seed);
+
+// The top-left width x height pixels of corpus/kodim23-crop.png (8-bit RGB).
+Image corpus_image(uint32_t width, uint32_t height);
+
+}  // namespace facet::test
