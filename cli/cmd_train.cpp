@@ -24,8 +24,6 @@ namespace {
 
 struct TrainCommandOptions {
   TrainerCliOptions trainer;
-  std::string model = "photo";  // or "sprites"
-  SpritesConfig sprites;
   CLI::App* command = nullptr;  // to tell the options given from the defaults
   std::string data, eval, save_crops;
   int crop_size = 256;
@@ -158,32 +156,11 @@ int run_train(TrainCommandOptions o) {
   });
 }
 
-void print_sprites_progress(const SpritesProgress& p) {
-  std::printf("train step %7lld  loss %.2f  reconstruction %.2f  KL %.2f  TC %.3f  active latents %d  lr %.2e  "
-              "%.2f steps/s\n",
-              (long long)p.step, p.loss, p.reconstruction, p.kl, p.total_correlation, p.active_latents,
-              p.learning_rate, p.steps_per_second);
-  std::fflush(stdout);
-}
-
 int run_train_sprites(TrainCommandOptions o) {
   Status options_ok = finish_trainer_options(o.trainer);
   if (!options_ok.ok()) return report_error(options_ok);
   const TrainOptions& t = o.trainer.train;
-  SpritesTrainOptions s;
-  auto given = [&](const char* name) { return o.command->get_option(name)->count() > 0; };
-  s.config = o.sprites;
-  if (given("--model-id")) s.config.model_id = t.config.model_id;
-  if (given("--steps")) s.steps = t.steps;
-  if (given("--batch")) s.batch = t.batch;
-  if (given("--lr")) s.learning_rate = t.learning_rate;
-  if (given("--warmup")) s.warmup_steps = t.warmup_steps;
-  if (given("--checkpoint-every")) s.checkpoint_every = t.checkpoint_every;
-  if (given("--log-every")) s.log_every = t.log_every;
-  s.checkpoint = t.checkpoint;
-  s.resume = t.resume;
-  s.seed = t.seed;
-  s.device = t.device;
+  SpritesTrainOptions s = sprites_train_options(o.trainer, *o.command);
   Status valid = s.config.validate();
   if (!valid.ok()) return report_error(make_error(ErrorCode::kInvalidArgument, valid.message()));
   return train_and_write(t.output, [&](const std::string& output) {
@@ -194,7 +171,7 @@ int run_train_sprites(TrainCommandOptions o) {
 }
 
 int run_train_command(const TrainCommandOptions& o) {
-  if (o.model == "sprites") return run_train_sprites(o);
+  if (o.trainer.model == "sprites") return run_train_sprites(o);
   if (o.data.empty()) return report_error(make_error(ErrorCode::kInvalidArgument, "--data is required for --model photo"));
   return run_train(o);
 }
@@ -204,13 +181,7 @@ int run_train_command(const TrainCommandOptions& o) {
 void add_train_command(CLI::App& app, Runner* run) {
   auto o = std::make_shared<TrainCommandOptions>();
   CLI::App* cmd = app.add_subcommand("train", "Train a photo model (CPU here; CUDA with a CUDA LibTorch build)");
-  cmd->add_option("--model", o->model, "photo, or sprites (the beta-TCVAE on rendered sprites; needs no --data)")
-      ->check(CLI::IsMember({"photo", "sprites"}))
-      ->capture_default_str();
   cmd->add_option("--data", o->data, "Training images (directory) or packed crops file (photo)");
-  cmd->add_option("--latents", o->sprites.latents, "Latents of the sprites model")->capture_default_str();
-  cmd->add_option("--beta", o->sprites.beta, "Total-correlation weight of the sprites model (beta-TCVAE)")
-      ->capture_default_str();
   cmd->add_option("--eval", o->eval, "Held-out images (directory) or crops file, evaluated every --eval-every steps");
   cmd->add_option("--save-crops", o->save_crops, "Write the training crops to this file (with --steps 0 and no -o: and stop)");
   cmd->add_option("--crop-size", o->crop_size, "Edge of the stored crops")->capture_default_str();

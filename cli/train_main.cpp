@@ -23,14 +23,15 @@ int main(int argc, char** argv) {
   CLI::App app("Facet's trainer alone (crops files in, safetensors out)", "facet-train");
   facet::cli::TrainerCliOptions options;
   std::string data, eval;
-  app.add_option("--data", data, "Packed training crops (facet train --save-crops)")->required();
+  app.add_option("--data", data, "Packed training crops (facet train --save-crops; photo model)");
   app.add_option("--eval", eval, "Packed held-out crops");
   app.add_option("-o,--output", options.train.output, "Final weights file (plain safetensors)");
   facet::cli::add_trainer_options(&app, options);
   app.footer(
       "Example (on the accelerator):\n"
       "  facet-train --data crops.bin --eval eval.bin --device cuda --batch 16 --patch 256 \\\n"
-      "    --steps 20000 --checkpoint ck.safetensors --resume -o facet-photo.safetensors");
+      "    --steps 20000 --checkpoint ck.safetensors --resume -o facet-photo.safetensors\n"
+      "  facet-train --model sprites --device cuda --batch 256 --time-budget 600 -o sprites.safetensors");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -38,6 +39,13 @@ int main(int argc, char** argv) {
   }
   facet::Status ok = facet::cli::finish_trainer_options(options);
   if (!ok.ok()) return fail(ok);
+  if (options.model == "sprites") {
+    facet::SpritesTrainOptions sprites = facet::cli::sprites_train_options(options, app);
+    sprites.output = options.train.output;
+    facet::Status status = facet::train_sprites_model(sprites, facet::cli::print_sprites_progress);
+    return status.ok() ? 0 : fail(status);
+  }
+  if (data.empty()) return fail(facet::make_error(facet::ErrorCode::kInvalidArgument, "--data is required for --model photo"));
   if (!options.init.empty()) {  // plain safetensors only: this build has no zstd
     auto bytes = facet::read_file(options.init, facet::kMaxWeightsFileBytes);
     if (!bytes.ok()) return fail(bytes.status());

@@ -10,6 +10,12 @@ namespace facet::cli {
 
 void add_trainer_options(CLI::App* cmd, TrainerCliOptions& o) {
   TrainOptions& t = o.train;
+  cmd->add_option("--model", o.model, "photo, or sprites (the beta-TCVAE on rendered sprites; needs no --data)")
+      ->check(CLI::IsMember({"photo", "sprites"}))
+      ->capture_default_str();
+  cmd->add_option("--latents", o.sprites.latents, "Latents of the sprites model")->capture_default_str();
+  cmd->add_option("--beta", o.sprites.beta, "Total-correlation weight of the sprites model (beta-TCVAE)")
+      ->capture_default_str();
   cmd->add_option("--steps", t.steps, "Total optimizer steps")->capture_default_str();
   cmd->add_option("--batch", t.batch, "Batch size")->capture_default_str();
   cmd->add_option("--patch", t.crop, "Training patch edge (multiple of 64)")->capture_default_str();
@@ -22,6 +28,11 @@ void add_trainer_options(CLI::App* cmd, TrainerCliOptions& o) {
   cmd->add_flag("--resume", t.resume, "Continue from --checkpoint (a --steps at or below its step exports it)");
   cmd->add_option("--log-every", t.log_every, "Steps between progress lines")->capture_default_str();
   cmd->add_option("--eval-every", t.eval_every, "Steps between evaluations (0: at the end)")->capture_default_str();
+  cmd->add_option("--time-budget", t.time_budget_seconds,
+                  "Wall-clock seconds for the whole run: after a short calibration the total step count "
+                  "is set from the measured speed (0: run --steps)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   cmd->add_option("--seed", t.seed, "Random seed")->capture_default_str();
   cmd->add_option("--device", t.device, "cpu or cuda")->capture_default_str();
   cmd->add_option("--threads", o.threads, "CPU threads (default: all cores)");
@@ -57,7 +68,46 @@ Status finish_trainer_options(TrainerCliOptions& o) {
   return ok_status();
 }
 
+SpritesTrainOptions sprites_train_options(const TrainerCliOptions& o, const CLI::App& cmd) {
+  const TrainOptions& t = o.train;
+  auto given = [&](const char* name) { return cmd.get_option(name)->count() > 0; };
+  SpritesTrainOptions s;
+  s.config = o.sprites;
+  if (given("--model-id")) s.config.model_id = t.config.model_id;
+  if (given("--steps")) s.steps = t.steps;
+  if (given("--batch")) s.batch = t.batch;
+  if (given("--lr")) s.learning_rate = t.learning_rate;
+  if (given("--warmup")) s.warmup_steps = t.warmup_steps;
+  if (given("--checkpoint-every")) s.checkpoint_every = t.checkpoint_every;
+  if (given("--log-every")) s.log_every = t.log_every;
+  s.checkpoint = t.checkpoint;
+  s.resume = t.resume;
+  s.seed = t.seed;
+  s.device = t.device;
+  s.time_budget_seconds = t.time_budget_seconds;
+  return s;
+}
+
+void print_sprites_progress(const SpritesProgress& p) {
+  if (p.budget_steps > 0) {
+    std::printf("time budget: %lld steps in all (calibrated at step %lld)\n", (long long)p.budget_steps,
+                (long long)p.step);
+  } else {
+    std::printf("train step %7lld  loss %.2f  reconstruction %.2f  KL %.2f  TC %.3f  active latents %d  lr %.2e  "
+                "%.2f steps/s\n",
+                (long long)p.step, p.loss, p.reconstruction, p.kl, p.total_correlation, p.active_latents,
+                p.learning_rate, p.steps_per_second);
+  }
+  std::fflush(stdout);
+}
+
 void print_train_progress(const TrainProgress& p) {
+  if (p.budget_steps > 0) {
+    std::printf("time budget: %lld steps in all (calibrated at step %lld)\n", (long long)p.budget_steps,
+                (long long)p.step);
+    std::fflush(stdout);
+    return;
+  }
   if (p.is_eval) {
     std::printf("eval  step %7lld  rate point %d  bpp %.4f  PSNR %.2f dB\n", (long long)p.step, p.rate_point,
                 p.bpp, p.psnr);

@@ -1,12 +1,16 @@
 // The sprites beta-TCVAE's training loop.
 #include "codec/sprites_trainer.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <random>
+#include <thread>
 
 #include "codec/checkpoint.h"
 #include "codec/sprite_render.h"
 #include "codec/sprites_codec_model.h"
+#include "codec/train_loop.h"
 
 namespace facet {
 
@@ -25,6 +29,29 @@ torch::Tensor sample_sprite_batch(int batch, std::mt19937_64& rng, std::vector<i
   return out;
 }
 
+torch::Tensor render_all_sprites(int threads) {
+  auto table = torch::empty({int64_t(kSpriteCombinations), int64_t(kSpritePixels)}, torch::kUInt8);
+  uint8_t* base = table.data_ptr<uint8_t>();
+  threads = std::max(1, threads);
+  std::vector<std::thread> workers;
+  std::vector<Status> failures(threads, ok_status());
+  for (int w = 0; w < threads; ++w)
+    workers.emplace_back([&, w] {
+      for (uint64_t i = w; i < kSpriteCombinations; i += threads) {
+        auto f = sprite_factors_from_index(i);
+        Status s = f.ok() ? render_sprite_into(*f, base + i * kSpritePixels) : f.status();
+        if (!s.ok()) {
+          failures[w] = s;
+          return;
+        }
+      }
+    });
+  for (auto& t : workers) t.join();
+  for (const Status& s : failures)
+    if (!s.ok()) throw std::logic_error("rendering the sprite table: " + s.to_string());
+  return table;
+}
+
 Status train_sprites_model(const SpritesTrainOptions& o, const std::function<void(const SpritesProgress&)>& report) {
   FACET_RETURN_IF_ERROR(o.config.validate());
   FACET_RETURN_ERROR_IF(o.batch < 2 || o.steps < 0, kInvalidArgument,
@@ -32,6 +59,16 @@ Status train_sprites_model(const SpritesTrainOptions& o, const std::function<voi
   try {
     torch::manual_seed(o.seed);
     const torch::Device device(o.device);
+    prepare_training_device(device);
+    // On a GPU every sprite is rendered once and kept there (3 GB), and a batch is drawn by index:
+    // rendering a large batch on the host each step would leave the GPU waiting.
+    torch::Tensor table;
+    if (device.is_cuda()) {
+      const auto start = Clock::now();
+      table = render_all_sprites(int(std::thread::hardware_concurrency())).to(device);
+      std::printf("rendered all %u sprites to the device in %.1f s\n", kSpriteCombinations,
+                  std::chrono::duration<double>(Clock::now() - start).count());
+    }
     SpritesVae model(o.config);
     model->to(device);
     torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(o.learning_rate));
@@ -41,39 +78,53 @@ Status train_sprites_model(const SpritesTrainOptions& o, const std::function<voi
     }
     std::mt19937_64 rng(o.seed * 1000003 + uint64_t(step));
     model->train();
-    double loss_sum = 0, rec_sum = 0, kl_sum = 0, tc_sum = 0;
-    torch::Tensor kl_latents = torch::zeros({o.config.latents});
+    // Window sums stay on the device (no host wait per step).
+    const auto on_device = torch::TensorOptions(device);
+    torch::Tensor loss_sum = torch::zeros({}, on_device), rec_sum = loss_sum.clone(), kl_sum = loss_sum.clone(),
+                  tc_sum = loss_sum.clone();
+    torch::Tensor kl_latents = torch::zeros({o.config.latents}, on_device);
     int64_t window = 0;
     auto window_start = Clock::now();
-    for (; step < o.steps; ++step) {
-      const double lr =
-          warmup_cosine_learning_rate(o.learning_rate, o.warmup_steps, o.final_lr_fraction, o.steps, step);
+    StepBudget budget(o.time_budget_seconds, o.steps);
+    for (; step < budget.total(); ++step) {
+      const double lr = warmup_cosine_learning_rate(o.learning_rate, o.warmup_steps, o.final_lr_fraction,
+                                                    budget.total(), step);
       for (auto& group : adam.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
-      auto x = sample_sprite_batch(o.batch, rng).to(device);
+      auto x = table.defined()
+                   ? table.index_select(0, torch::randint(int64_t(kSpriteCombinations), {o.batch},
+                                                          torch::TensorOptions(device).dtype(torch::kLong)))
+                         .to(torch::kFloat32)
+                         .view({o.batch, 1, kSpriteEdge, kSpriteEdge})
+                   : sample_sprite_batch(o.batch, rng).to(device);
       SpritesLoss l = sprites_loss(model, x);
       adam.zero_grad();
       l.total.backward();
       adam.step();
-      loss_sum += l.total.item<double>();
-      rec_sum += l.reconstruction.item<double>();
-      kl_sum += l.kl.item<double>();
-      tc_sum += l.total_correlation.item<double>();
-      kl_latents += l.kl_per_latent.detach().to(torch::kCPU);
+      loss_sum += l.total.detach();
+      rec_sum += l.reconstruction.detach();
+      kl_sum += l.kl.detach();
+      tc_sum += l.total_correlation.detach();
+      kl_latents += l.kl_per_latent.detach();
       ++window;
-      const bool last = step + 1 == o.steps;
+      if (budget.update(step + 1)) {
+        SpritesProgress p;
+        p.step = step + 1;
+        p.budget_steps = budget.total();
+        report(p);
+      }
+      const bool last = step + 1 == budget.total();
       if ((step + 1) % o.log_every == 0 || last) {
         SpritesProgress p;
         p.step = step + 1;
-        p.loss = loss_sum / window;
-        p.reconstruction = rec_sum / window;
-        p.kl = kl_sum / window;
-        p.total_correlation = tc_sum / window;
+        p.loss = loss_sum.item<double>() / window;
+        p.reconstruction = rec_sum.item<double>() / window;
+        p.kl = kl_sum.item<double>() / window;
+        p.total_correlation = tc_sum.item<double>() / window;
         p.learning_rate = lr;
         p.active_latents = int((kl_latents / double(window) > 0.1).sum().item<int64_t>());
         p.steps_per_second = window / std::chrono::duration<double>(Clock::now() - window_start).count();
         report(p);
-        loss_sum = rec_sum = kl_sum = tc_sum = 0;
-        kl_latents.zero_();
+        for (auto* sum : {&loss_sum, &rec_sum, &kl_sum, &tc_sum, &kl_latents}) sum->zero_();
         window = 0;
         window_start = Clock::now();
       }

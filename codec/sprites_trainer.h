@@ -1,5 +1,6 @@
-// Training of the sprites beta-TCVAE on sprites rendered on the fly (every factor uniform), CPU
-// or CUDA. The final weights file also holds what coding needs (sprites_codec_model.h).
+// Training of the sprites beta-TCVAE on sprites rendered on the fly (every factor uniform; on a GPU
+// drawn from a table of all of them rendered once), CPU or CUDA. The final weights file also holds
+// what coding needs (sprites_codec_model.h).
 #pragma once
 
 #include <functional>
@@ -25,16 +26,21 @@ struct SpritesTrainOptions {
   int64_t log_every = 100;
   uint64_t seed = 1;
   std::string device = "cpu";
+  double time_budget_seconds = 0;  // as TrainOptions::time_budget_seconds
 };
 
 struct SpritesProgress {
   int64_t step = 0;
   double loss = 0, reconstruction = 0, kl = 0, total_correlation = 0, learning_rate = 0, steps_per_second = 0;
   int active_latents = 0;  // latents with a mean KL above 0.1 nats in the window
+  int64_t budget_steps = 0;  // > 0: a line saying the time budget set the total to this many steps
 };
 
 Status train_sprites_model(const SpritesTrainOptions& options,
                            const std::function<void(const SpritesProgress&)>& report);
+
+// Every sprite in sprite_index order, as [737280, 4096] uint8 (3 GB), rendered by `threads` threads.
+torch::Tensor render_all_sprites(int threads);
 
 // A batch of random sprites: pixels [B, 1, 64, 64] in {0, 1}; factor indexes appended to
 // `factors` (5 per sprite) when given.

@@ -9,6 +9,7 @@
 #include "codec/checkpoint.h"
 #include "codec/model.h"
 #include "codec/model_io.h"
+#include "codec/train_loop.h"
 #include "formats/safetensors.h"
 
 namespace facet {
@@ -16,25 +17,37 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// The stored crops as one uint8 tensor [N, S, S, 3] on the training device (a few hundred MB for
+// thousands of 256² crops), so that a batch is cut there without a host copy per step.
+torch::Tensor crops_on_device(const CropSet& crops, const torch::Device& device) {
+  auto host = torch::from_blob(const_cast<uint8_t*>(crops.pixels.data()),
+                               {crops.count, crops.size, crops.size, 3}, torch::kUInt8);
+  return device.is_cpu() ? host : host.to(device);
+}
+
+// Patch `crop`² of stored crop `index` at (oy, ox), flipped as asked, as [3, c, c] uint8.
+torch::Tensor cut_patch(const torch::Tensor& crops, int64_t index, int oy, int ox, bool flip_x, bool flip_y,
+                        int crop) {
+  auto patch = crops[index].narrow(0, oy, crop).narrow(1, ox, crop);
+  if (flip_y) patch = patch.flip({0});
+  if (flip_x) patch = patch.flip({1});
+  return patch.permute({2, 0, 1});
+}
+
 // Batch of random sub-crops with random flips, as [B, 3, c, c] floats in [0, 1].
-torch::Tensor sample_batch(const CropSet& crops, int batch, int crop, std::mt19937_64& rng) {
-  auto out = torch::empty({batch, 3, crop, crop}, torch::kFloat32);
-  float* dst = out.data_ptr<float>();
-  std::uniform_int_distribution<int64_t> pick(0, crops.count - 1);
-  std::uniform_int_distribution<int> offset(0, crops.size - crop);
+torch::Tensor sample_batch(const torch::Tensor& crops, int batch, int crop, std::mt19937_64& rng) {
+  const int64_t count = crops.size(0), size = crops.size(1);
+  std::uniform_int_distribution<int64_t> pick(0, count - 1);
+  std::uniform_int_distribution<int> offset(0, int(size) - crop);
   std::bernoulli_distribution flip(0.5);
+  std::vector<torch::Tensor> patches;
   for (int b = 0; b < batch; ++b) {
-    const uint8_t* src = crops.crop(pick(rng));
+    const int64_t index = pick(rng);
     const int oy = offset(rng), ox = offset(rng);
     const bool fx = flip(rng), fy = flip(rng);
-    for (int y = 0; y < crop; ++y)
-      for (int x = 0; x < crop; ++x) {
-        const int sy = oy + (fy ? crop - 1 - y : y), sx = ox + (fx ? crop - 1 - x : x);
-        const uint8_t* p = src + (size_t(sy) * crops.size + sx) * 3;
-        for (int c = 0; c < 3; ++c) dst[((size_t(b) * 3 + c) * crop + y) * crop + x] = p[c] / 255.0f;
-      }
+    patches.push_back(cut_patch(crops, index, oy, ox, fx, fy, crop));
   }
-  return out;
+  return torch::stack(patches).to(torch::kFloat32).div_(255.0);
 }
 
 // BT.601 luma of [B, 3, H, W] RGB, repeated in the three channels: the target without chroma.
@@ -60,22 +73,18 @@ Loss rate_distortion(const ForwardResult& r, const torch::Tensor& x, double lamb
 
 double psnr_of(double mse) { return 10.0 * std::log10(1.0 / std::max(mse, 1e-12)); }
 
-double learning_rate_at(const TrainOptions& o, int64_t step) {
-  return warmup_cosine_learning_rate(o.learning_rate, o.warmup_steps, o.final_lr_fraction, o.steps, step);
-}
-
-void evaluate(PhotoModel& model, const CropSet& crops, const TrainOptions& o, const torch::Device& device,
-              int64_t step, const std::function<void(const TrainProgress&)>& report) {
+// The first 16 held-out crops, each cut to a multiple of 64 at the top left, at the first and last
+// rate points.
+void evaluate(PhotoModel& model, const torch::Tensor& crops, const TrainOptions& o, int64_t step,
+              const std::function<void(const TrainProgress&)>& report) {
   torch::NoGradGuard no_grad;
   model->eval();
-  const int edge = crops.size / 64 * 64;
-  const int64_t count = std::min<int64_t>(crops.count, 16);
+  const int edge = int(crops.size(1)) / 64 * 64;
+  const int64_t count = std::min<int64_t>(crops.size(0), 16);
   for (int k = 0; k < o.config.rate_points(); k += std::max(1, o.config.rate_points() - 1)) {
     double bpp = 0, psnr = 0;
     for (int64_t i = 0; i < count; ++i) {
-      CropSet one{crops.size, 1, std::vector<uint8_t>(crops.crop(i), crops.crop(i) + size_t(crops.size) * crops.size * 3)};
-      std::mt19937_64 fixed(i);
-      auto x = sample_batch(one, 1, edge, fixed).to(device);
+      auto x = cut_patch(crops, i, 0, 0, false, false, edge).unsqueeze(0).to(torch::kFloat32).div_(255.0);
       auto r = model->forward(x, k, o.config.groups, /*noisy=*/false);
       Loss l = rate_distortion(r, x, o.config.lambdas[k]);
       bpp += l.bpp.item<double>();
@@ -104,6 +113,9 @@ Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, cons
   try {
     torch::manual_seed(o.seed);
     const torch::Device device(o.device);
+    prepare_training_device(device);
+    const torch::Tensor crops = crops_on_device(train_crops, device);
+    const torch::Tensor held_out = eval_crops ? crops_on_device(*eval_crops, device) : torch::Tensor();
     PhotoModel model(o.config);
     model->to(device);
     torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(o.learning_rate));
@@ -120,13 +132,19 @@ Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, cons
     std::bernoulli_distribution drop_chroma(o.config.chroma > 0 ? o.chroma_drop_probability : 0.0);
     model->train();
 
-    double loss_sum = 0, bpp_sum = 0, mse_sum = 0;
+    // Sums over the logging window stay on the device: reading them back each step would make the
+    // host wait for the GPU.
+    torch::Tensor loss_sum = torch::zeros({}, torch::TensorOptions(device)), bpp_sum = loss_sum.clone(),
+                  mse_sum = loss_sum.clone();
     int64_t window = 0;
     auto window_start = Clock::now();
-    for (; step < o.steps; ++step) {
-      const double lr = learning_rate_at(o, step);
+    StepBudget budget(o.time_budget_seconds, o.steps);
+    const std::vector<torch::Tensor> parameters = model->parameters();
+    for (; step < budget.total(); ++step) {
+      const double lr = warmup_cosine_learning_rate(o.learning_rate, o.warmup_steps, o.final_lr_fraction,
+                                                    budget.total(), step);
       for (auto& group : adam.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
-      auto x = sample_batch(train_crops, o.batch, o.crop, rng).to(device);
+      auto x = sample_batch(crops, o.batch, o.crop, rng);
       const int k = rate_point(rng);
       const int groups = (o.config.groups > 1 && truncate(rng)) ? kept(rng) : o.config.groups;
       const bool keep_chroma = !drop_chroma(rng);
@@ -134,31 +152,39 @@ Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, cons
       Loss l = rate_distortion(r, keep_chroma ? x : luma_of(x), o.config.lambdas[k]);
       adam.zero_grad();
       l.total.backward();
-      torch::nn::utils::clip_grad_norm_(model->parameters(), o.clip_grad_norm);
+      clip_gradients(parameters, o.clip_grad_norm);
       adam.step();
 
-      loss_sum += l.total.item<double>();
-      bpp_sum += l.bpp.item<double>();
-      mse_sum += l.mse.item<double>();
+      loss_sum += l.total.detach();
+      bpp_sum += l.bpp.detach();
+      mse_sum += l.mse.detach();
       ++window;
-      const bool last = step + 1 == o.steps;
+      if (budget.update(step + 1)) {
+        TrainProgress p;
+        p.step = step + 1;
+        p.budget_steps = budget.total();
+        report(p);
+      }
+      const bool last = step + 1 == budget.total();
       if ((step + 1) % o.log_every == 0 || last) {
         TrainProgress p;
         p.step = step + 1;
-        p.loss = loss_sum / window;
-        p.bpp = bpp_sum / window;
-        p.psnr = psnr_of(mse_sum / window);
+        p.loss = loss_sum.item<double>() / window;
+        p.bpp = bpp_sum.item<double>() / window;
+        p.psnr = psnr_of(mse_sum.item<double>() / window);
         p.learning_rate = lr;
         p.steps_per_second = window / std::chrono::duration<double>(Clock::now() - window_start).count();
         report(p);
-        loss_sum = bpp_sum = mse_sum = 0;
+        loss_sum.zero_();
+        bpp_sum.zero_();
+        mse_sum.zero_();
         window = 0;
         window_start = Clock::now();
       }
       if (!o.checkpoint.empty() && ((step + 1) % o.checkpoint_every == 0 || last))
         FACET_RETURN_IF_ERROR(save_checkpoint(o.checkpoint, *model, adam, step + 1, o.config.to_metadata()));
       if (eval_crops && ((o.eval_every > 0 && (step + 1) % o.eval_every == 0) || last))
-        evaluate(model, *eval_crops, o, device, step + 1, report);
+        evaluate(model, held_out, o, step + 1, report);
     }
 
     if (!o.output.empty()) {

@@ -39,6 +39,9 @@ struct TrainOptions {
   int64_t eval_every = 0;          // 0: only at the end
   uint64_t seed = 1;
   std::string device = "cpu";      // "cpu" or "cuda"
+  // Wall-clock seconds of training steps (0: none). With a budget, `steps` is an upper bound and
+  // the total is fitted to the measured speed (StepBudget, train_loop.h).
+  double time_budget_seconds = 0;
 };
 
 struct TrainProgress {
@@ -46,6 +49,7 @@ struct TrainProgress {
   double loss = 0, bpp = 0, psnr = 0, learning_rate = 0, steps_per_second = 0;
   bool is_eval = false;
   int rate_point = -1;  // for eval lines
+  int64_t budget_steps = 0;  // > 0: a line saying the time budget set the total to this many steps
 };
 
 // Trains; reports progress lines through `report` (the CLI prints them).

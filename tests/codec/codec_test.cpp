@@ -2,11 +2,13 @@
 // properties (thread-count independence, tiling, alpha, gray, dropped groups, model mismatch).
 // LibTorch first: it brings glog's CHECK, which Catch's CHECK must replace.
 #include <ATen/Parallel.h>
+#include <chrono>
 #include <cmath>
 
 #include "codec/codec.h"
 #include "codec/hyper_synthesis.h"
 #include "codec/model_io.h"
+#include "codec/train_loop.h"
 #include "codec/trainer.h"
 #include "formats/image_io.h"
 #include "codec/codec_test_support.h"
@@ -94,6 +96,53 @@ TEST_CASE("TrainingFromScratchLowersTheLoss", "[codec][train]") {
   REQUIRE(losses.size() == 6);
   INFO("first " << losses.front() << " last " << losses.back());
   CHECK(losses.back() < 0.8 * losses.front());
+}
+
+TEST_CASE("GradientClippingMatchesLibTorchs", "[codec][train]") {
+  for (const double max_norm : {0.5, 1e3}) {  // clipping, and a norm already below the limit
+    torch::manual_seed(3);
+    std::vector<torch::Tensor> ours, reference;
+    for (int i = 0; i < 4; ++i) {
+      auto p = torch::randn({3 + i, 5});
+      p.mutable_grad() = torch::randn({3 + i, 5});
+      auto q = p.detach().clone();
+      q.mutable_grad() = p.grad().clone();
+      ours.push_back(p);
+      reference.push_back(q);
+    }
+    clip_gradients(ours, max_norm);
+    torch::nn::utils::clip_grad_norm_(reference, max_norm);
+    for (size_t i = 0; i < ours.size(); ++i) CHECK(torch::allclose(ours[i].grad(), reference[i].grad(), 1e-6, 1e-7));
+  }
+}
+
+TEST_CASE("TimeBudgetFitsTheStepsAndStopsInTime", "[codec][train]") {
+  CropSet crops;
+  crops.size = 64;
+  crops.count = 4;
+  crops.pixels.assign(size_t(crops.count) * 64 * 64 * 3, 100);
+  TrainOptions options;
+  options.config = tiny_config();
+  options.config.lambdas = {0.01};
+  options.config.groups = 1;
+  options.steps = 1000000000;
+  options.batch = 2;
+  options.crop = 64;
+  options.log_every = 1000000;
+  options.time_budget_seconds = 3;
+  int64_t fitted = 0, last_step = 0;
+  const auto start = std::chrono::steady_clock::now();
+  Status status = train_photo_model(options, crops, nullptr, [&](const TrainProgress& p) {
+    if (p.budget_steps > 0) fitted = p.budget_steps;
+    else if (!p.is_eval) last_step = p.step;
+  });
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  REQUIRE(status.ok());
+  CHECK(fitted > 0);
+  CHECK(fitted < options.steps);
+  CHECK(last_step > 0);
+  CHECK(last_step <= fitted);
+  CHECK(seconds < 30);  // 3 s of steps, start-up and a slow machine allowed for
 }
 
 TEST_CASE("CompressedFilesAreIdenticalForAnyThreadCount", "[codec]") {

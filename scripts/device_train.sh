@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# One training session on the accelerator machine (DESIGN.md, "Training on the accelerator"):
+# builds facet-train against the machine's CUDA LibTorch, packs the carried photos into crops,
+# then trains side by side, each for the same wall-clock budget (--time-budget):
+#   photo     the shipped photo model: 3 structure groups + a chroma group (the factor model)
+#   nofactors the same architecture with 4 structure groups and no chroma: the factor issue's
+#             baseline for the cost of the factors (same data, seed, schedule and budget)
+#   sprites-sN the sprites beta-TCVAE, one per seed in SPRITE_SEEDS
+# and leaves the weights (plain safetensors, split into parts under 15 MiB) and the logs in $OUT.
+#
+# Carried (an ignored folder, default .devcarry): photos/ (training photos, any depth), eval/
+# (held-out photos), third_party/{CLI,nlohmann} (header-only). Everything is sized by environment
+# variables so that the whole script can be rehearsed on a CPU machine first:
+#   DEVICE=cpu BUDGET=40 N=16 M=24 HYPER_N=16 CHROMA=8 BATCH=2 PATCH=64 SPRITE_BATCH=8 \
+#     TORCH_PREFIX=/usr/lib/x86_64-linux-gnu/cmake OUT=/tmp/out scripts/device_train.sh
+set -uo pipefail
+cd "$(dirname "$0")/.."
+START=$SECONDS
+OUT=${OUT:?set OUT to the folder for results}
+CARRY=${CARRY:-.devcarry}
+DEVICE=${DEVICE:-cuda}
+DEADLINE=${DEADLINE:-555}        # seconds from the start of this script to the end of every job
+EXPORT_SECONDS=${EXPORT_SECONDS:-45}  # kept after training for exports and copies
+N=${N:-128} M=${M:-192} HYPER_N=${HYPER_N:-128} CHROMA=${CHROMA:-48}
+BATCH=${BATCH:-16} PATCH=${PATCH:-256} LR=${LR:-2e-4}
+LAMBDAS=${LAMBDAS:-0.0018,0.0035,0.0067,0.0130,0.0250,0.0483,0.0932}
+SPRITE_SEEDS=${SPRITE_SEEDS:-1 2} SPRITE_BATCH=${SPRITE_BATCH:-256} BETA=${BETA:-6}
+JOBS=${JOBS:-$(nproc)}
+log() { echo "[$(date +%T) +$((SECONDS - START))s] $*"; }
+
+WORK=${WORK:-/tmp/facet-device-work}
+mkdir -p "$OUT" "$WORK"
+if [ "$DEVICE" = cuda ]; then nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader; fi
+
+# Packing runs while the trainer builds.
+( python3 scripts/pack_crops.py --size 256 --per-megapixel 40 -o $WORK/crops.bin "$CARRY/photos" &&
+  python3 scripts/pack_crops.py --size 256 --per-image 1 -o $WORK/eval.bin "$CARRY/eval" ) > $WORK/pack.log 2>&1 &
+PACK=$!
+
+[ -d /usr/local/cuda/bin ] && export PATH="$PATH:/usr/local/cuda/bin"
+TORCH_PREFIX=${TORCH_PREFIX:-$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')}
+log "configuring against $TORCH_PREFIX"
+# C++20: LibTorch 2.12 and later refuse older standards; the project builds with either.
+if ! cmake -S . -B build-train -DCMAKE_BUILD_TYPE=Release -DFACET_TRAINER_ONLY=ON -DFACET_BUILD_TESTS=OFF \
+    -DCMAKE_CXX_STANDARD="${CXX_STANDARD:-20}" \
+    -DFACET_EXTRA_INCLUDE="$PWD/$CARRY/third_party" -DCMAKE_PREFIX_PATH="$TORCH_PREFIX" > "$OUT/cmake.log" 2>&1; then
+  tail -40 "$OUT/cmake.log"; exit 1
+fi
+if ! cmake --build build-train -j "$JOBS" > "$OUT/build.log" 2>&1; then
+  grep -m 20 -B 2 -A 8 "error" "$OUT/build.log"; exit 1
+fi
+log "built"
+wait $PACK || { cat $WORK/pack.log; exit 1; }
+cat $WORK/pack.log
+
+BUDGET=${BUDGET:-$((DEADLINE - (SECONDS - START) - EXPORT_SECONDS))}
+[ "$BUDGET" -gt 10 ] || { log "no time left to train ($BUDGET s)"; exit 1; }
+log "training for $BUDGET s"
+TRAIN=build-train/facet-train
+photo() {  # name, then model options
+  local name=$1; shift
+  $TRAIN --data $WORK/crops.bin --eval $WORK/eval.bin --device "$DEVICE" --batch "$BATCH" --patch "$PATCH" \
+    --n "$N" --m "$M" --hyper-n "$HYPER_N" --lambdas "$LAMBDAS" --lr "$LR" --warmup 500 --seed 1 \
+    --steps 100000000 --time-budget "$BUDGET" --log-every 500 --eval-every 4000 \
+    --checkpoint "$WORK/ck-$name.safetensors" --checkpoint-every 5000 "$@" -o "$WORK/$name.safetensors" \
+    > "$OUT/$name.log" 2>&1
+  echo "$name exit $?" >> "$OUT/$name.log"
+}
+photo photo --groups 3 --chroma "$CHROMA" --chroma-drop 0.25 --model-id facet-photo-1 &
+photo nofactors --groups 4 --chroma 0 --chroma-drop 0 --model-id facet-photo-1-nofactors &
+for s in $SPRITE_SEEDS; do
+  ( $TRAIN --model sprites --device "$DEVICE" --batch "$SPRITE_BATCH" --beta "$BETA" --seed "$s" --lr 1e-3 \
+      --warmup 500 --steps 100000000 --time-budget "$BUDGET" --log-every 2000 \
+      --checkpoint "$WORK/ck-sprites-s$s.safetensors" --checkpoint-every 20000 \
+      --model-id facet-sprites -o "$WORK/sprites-s$s.safetensors" > "$OUT/sprites-s$s.log" 2>&1
+    echo "sprites-s$s exit $?" >> "$OUT/sprites-s$s.log" ) &
+done
+if [ "$DEVICE" = cuda ]; then
+  ( sleep 60; nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader ) > $WORK/smi.log 2>&1 &
+fi
+wait
+log "trained"
+cat $WORK/smi.log 2>/dev/null
+for f in "$OUT"/*.log; do echo "== $f"; grep -E "time budget|exit|eval " "$f" | tail -6; tail -2 "$f"; done
+for w in photo nofactors; do
+  [ -f "$WORK/$w.safetensors" ] && split -b 15M -d "$WORK/$w.safetensors" "$OUT/$w.safetensors.part"
+done
+for s in $SPRITE_SEEDS; do cp "$WORK/sprites-s$s.safetensors" "$OUT/" 2>/dev/null; done
+tar czf "$OUT/logs.tgz" -C "$OUT" $(cd "$OUT" && ls *.log) && rm -f "$OUT"/*.log
+ls -la "$OUT"
+log "done"
