@@ -46,10 +46,14 @@ int main(int argc, char** argv) {
     return status.ok() ? 0 : fail(status);
   }
   if (data.empty()) return fail(facet::make_error(facet::ErrorCode::kInvalidArgument, "--data is required for --model photo"));
-  if (!options.init.empty()) {  // plain safetensors only: this build has no zstd
+  if (!options.init.empty()) {
     auto bytes = facet::read_file(options.init, facet::kMaxWeightsFileBytes);
     if (!bytes.ok()) return fail(bytes.status());
-    auto tensors = facet::decode_safetensors(bytes->data(), bytes->size());
+#ifdef FACET_TRAIN_READS_ZSTD
+    auto tensors = facet::decode_weights_file(bytes->data(), bytes->size());  // plain or .zst
+#else
+    auto tensors = facet::decode_safetensors(bytes->data(), bytes->size());  // built without zstd: plain only
+#endif
     if (!tensors.ok()) return fail(tensors.status());
     options.train.init = std::make_shared<const facet::TensorFile>(std::move(tensors).value());
   }

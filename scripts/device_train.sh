@@ -9,9 +9,11 @@
 # and leaves the weights (plain safetensors, split into parts under 15 MiB) and the logs in $OUT.
 #
 # Carried (an ignored folder, default .devcarry): photos/ (training photos, any depth), eval/
-# (held-out photos), third_party/{CLI,nlohmann} (header-only). Everything is sized by environment
-# variables so that the whole script can be rehearsed on a CPU machine first:
-#   DEVICE=cpu BUDGET=40 N=16 M=24 HYPER_N=16 CHROMA=8 BATCH=2 PATCH=64 SPRITE_BATCH=8 \
+# (held-out photos), third_party/{CLI,nlohmann} (header-only) and zstd.h + zstd_errors.h (then
+# facet-train reads .zst weights with the machine's libzstd.so.1, for INIT). The working tree and
+# the carry travel together under 64 MiB. Everything is sized by environment variables, so that
+# the whole script can be rehearsed on a CPU machine first:
+#   DEVICE=cpu BUDGET=15 N=16 M=24 HYPER_N=16 CHROMA=0 BATCH=2 PATCH=64 SPRITE_BATCH=8 \
 #     TORCH_PREFIX=/usr/lib/x86_64-linux-gnu/cmake OUT=/tmp/out scripts/device_train.sh
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +26,7 @@ EXPORT_SECONDS=${EXPORT_SECONDS:-45}  # kept after training for exports and copi
 N=${N:-128} M=${M:-192} HYPER_N=${HYPER_N:-128} CHROMA=${CHROMA:-48}
 BATCH=${BATCH:-16} PATCH=${PATCH:-256} LR=${LR:-2e-4}
 LAMBDAS=${LAMBDAS:-0.0018,0.0035,0.0067,0.0130,0.0250,0.0483,0.0932}
+INIT=${INIT:-}                   # photo model: start from these weights (e.g. models/facet-photo.safetensors.zst)
 SPRITE_SEEDS=${SPRITE_SEEDS:-1 2} SPRITE_BATCH=${SPRITE_BATCH:-256} BETA=${BETA:-6}
 JOBS=${JOBS:-$(nproc)}
 log() { echo "[$(date +%T) +$((SECONDS - START))s] $*"; }
@@ -66,7 +69,7 @@ photo() {  # name, then model options
     > "$OUT/$name.log" 2>&1
   echo "$name exit $?" >> "$OUT/$name.log"
 }
-photo photo --groups 3 --chroma "$CHROMA" --chroma-drop 0.25 --model-id facet-photo-1 &
+photo photo --groups 3 --chroma "$CHROMA" --chroma-drop 0.25 --model-id facet-photo-1 ${INIT:+--init "$INIT"} &
 photo nofactors --groups 4 --chroma 0 --chroma-drop 0 --model-id facet-photo-1-nofactors &
 for s in $SPRITE_SEEDS; do
   ( $TRAIN --model sprites --device "$DEVICE" --batch "$SPRITE_BATCH" --beta "$BETA" --seed "$s" --lr 1e-3 \
