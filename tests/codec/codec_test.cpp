@@ -66,6 +66,16 @@ TEST_CASE("HyperSynthesisIsBitExactForAnyThreadCountAndMatchesLibTorch", "[codec
   CHECK(worst < 1e-4);
 }
 
+// One rate point, one group, 64² patches: the smallest training run.
+TrainOptions tiny_train_options() {
+  TrainOptions options;
+  options.config = tiny_config();
+  options.config.lambdas = {0.01};
+  options.config.groups = 1;
+  options.crop = 64;
+  return options;
+}
+
 TEST_CASE("TrainingFromScratchLowersTheLoss", "[codec][train]") {
   CropSet crops;
   crops.size = 64;
@@ -78,13 +88,9 @@ TEST_CASE("TrainingFromScratchLowersTheLoss", "[codec][train]") {
         for (int c = 0; c < 3; ++c)
           crops.pixels.push_back(uint8_t(127 + 100 * std::sin(fx * x + fy * y + phase + c)));
   }
-  TrainOptions options;
-  options.config = tiny_config();
-  options.config.lambdas = {0.01};
-  options.config.groups = 1;
+  TrainOptions options = tiny_train_options();
   options.steps = 60;
   options.batch = 4;
-  options.crop = 64;
   options.learning_rate = 1e-3;
   options.warmup_steps = 5;
   options.log_every = 10;
@@ -121,13 +127,9 @@ TEST_CASE("TimeBudgetFitsTheStepsAndStopsInTime", "[codec][train]") {
   crops.size = 64;
   crops.count = 4;
   crops.pixels.assign(size_t(crops.count) * 64 * 64 * 3, 100);
-  TrainOptions options;
-  options.config = tiny_config();
-  options.config.lambdas = {0.01};
-  options.config.groups = 1;
+  TrainOptions options = tiny_train_options();
   options.steps = 1000000000;
   options.batch = 2;
-  options.crop = 64;
   options.log_every = 1000000;
   options.time_budget_seconds = 3;
   int64_t fitted = 0, last_step = 0;
