@@ -84,7 +84,7 @@ nlohmann::json to_json(const std::string& path, size_t file_bytes, uint64_t head
   }
   return {{"file", path},
           {"bytes", file_bytes},
-          {"format_version", kFctVersion},
+          {"format_version", h.version},
           {"header_bytes", header_bytes},
           {"width", h.width},
           {"height", h.height},
@@ -100,7 +100,7 @@ nlohmann::json to_json(const std::string& path, size_t file_bytes, uint64_t head
 void print_text(const std::string& path, size_t file_bytes, uint64_t header_bytes, const FctHeader& h,
                 const std::map<std::string, FactorValue>& values, const std::string& note) {
   std::printf("%s: Facet file, format version %u, %zu bytes (%.4f bpp)\n", path.c_str(),
-              unsigned(kFctVersion), file_bytes,
+              unsigned(h.version), file_bytes,
               8.0 * double(file_bytes) / double(uint64_t{h.width} * h.height));
   std::printf("  image    %u x %u, %s, source %u-bit\n", h.width, h.height, channel_layout(h.channels),
               unsigned(h.source_bit_depth));

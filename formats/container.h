@@ -13,7 +13,9 @@ namespace facet {
 
 // FORMAT.md §2 "Magic number": PNG-style, catches text-mode transfers and truncation at byte 0.
 constexpr std::array<uint8_t, 8> kFctMagic = {0x89, 'F', 'C', 'T', '\r', '\n', 0x1A, '\n'};
-constexpr uint16_t kFctVersion = 1;
+// The version written (FORMAT.md §10). Readers also read every version from kFctOldestVersion.
+constexpr uint16_t kFctVersion = 2;
+constexpr uint16_t kFctOldestVersion = 1;
 
 // FORMAT.md §6 "Limits".
 constexpr uint32_t kFctMaxDimension = 65535;
@@ -80,6 +82,8 @@ struct FctHeader {
   uint64_t model_hash = 0;       // hash64 of the model's weights file (weights and CDF tables)
   std::string model_id;          // 0..64 printable ASCII bytes, e.g. "facet-photo-1"
   std::vector<FactorEntry> factors;
+  // The format version the file was read from (the writer always writes kFctVersion).
+  uint16_t version = kFctVersion;
 
   // Index of the factor named `name`, or -1.
   int find(const std::string& name) const;

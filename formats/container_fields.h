@@ -1,6 +1,7 @@
 // The one description of the .fct header's fields (FORMAT.md §3, §4), used to read, write and size.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "formats/container.h"
@@ -10,6 +11,7 @@ namespace facet::fct_fields {
 // Fixed part of the header after the magic; the factor table and the header checksum follow.
 // A Visitor provides:
 //   void u8(uint8_t&), u16(uint16_t&), u32(uint32_t&), u64(uint64_t&), f32(float&);
+//   void varint(uint64_t&)                        // unsigned LEB128, canonical (FORMAT.md §1)
 //   void text(std::string&, uint32_t max_bytes)   // u8 length, then the bytes
 //   bool reading() const                          // sizes vectors before visiting them
 //   bool check(bool ok, ErrorCode, std::string)   // records the first error; returns ok
@@ -30,8 +32,23 @@ void visit_preamble(Visitor& v, Preamble& p) {
   v.u64(p.payload_length);
 }
 
+// A size field: u32 / u64 in version 1, a varint from version 2 on.
 template <typename Visitor>
-void visit_factor(Visitor& v, FactorEntry& f) {
+void size_field(Visitor& v, uint16_t version, uint32_t& value) {
+  if (version < 2) return v.u32(value);
+  uint64_t wide = value;
+  v.varint(wide);
+  if (v.check(wide <= UINT32_MAX, ErrorCode::kCorrupt, "dimension " + std::to_string(wide) + " above 2^32 - 1"))
+    value = static_cast<uint32_t>(wide);
+}
+template <typename Visitor>
+void size_field(Visitor& v, uint16_t version, uint64_t& value) {
+  if (version < 2) return v.u64(value);
+  v.varint(value);
+}
+
+template <typename Visitor>
+void visit_factor(Visitor& v, FactorEntry& f, uint16_t version) {
   v.text(f.name, kFctMaxNameBytes);
   uint8_t kind = static_cast<uint8_t>(f.kind), coder = static_cast<uint8_t>(f.coder);
   uint8_t element = static_cast<uint8_t>(f.element_type);
@@ -53,14 +70,14 @@ void visit_factor(Visitor& v, FactorEntry& f) {
   f.coder = static_cast<StreamCoder>(coder);
   f.element_type = static_cast<ElementType>(element);
   if (v.reading()) f.shape.assign(rank, 0);
-  for (uint32_t& dim : f.shape) v.u32(dim);
+  for (uint32_t& dim : f.shape) size_field(v, version, dim);
   v.f32(f.quant_step);
-  v.u64(f.offset);
-  v.u64(f.length);
+  size_field(v, version, f.offset);
+  size_field(v, version, f.length);
   v.u32(f.checksum);
 }
 
-// Everything between the preamble and the header checksum.
+// Everything between the preamble and the header checksum, as `h.version` lays it out.
 template <typename Visitor>
 void visit_header(Visitor& v, FctHeader& h) {
   v.u32(h.width);
@@ -78,7 +95,7 @@ void visit_header(Visitor& v, FctHeader& h) {
     return;
   if (v.reading()) h.factors.assign(factor_count, FactorEntry{});
   for (FactorEntry& f : h.factors) {
-    visit_factor(v, f);
+    visit_factor(v, f, h.version);
     if (!v.ok()) return;
   }
 }

@@ -30,9 +30,9 @@ StatusOr<ParsedHeader> parse_header(const uint8_t* data, size_t size) {
   fct_fields::Preamble preamble;
   fct_fields::ReadVisitor preamble_reader(data + kFctMagic.size(), kPreambleEnd - kFctMagic.size());
   fct_fields::visit_preamble(preamble_reader, preamble);
-  FACET_RETURN_ERROR_IF(preamble.version != kFctVersion, kUnsupportedVersion,
-                        "format version " + std::to_string(preamble.version) +
-                            " (this build reads version 1)");
+  FACET_RETURN_ERROR_IF(preamble.version < kFctOldestVersion || preamble.version > kFctVersion, kUnsupportedVersion,
+                        "format version " + std::to_string(preamble.version) + " (this build reads versions " +
+                            std::to_string(kFctOldestVersion) + " to " + std::to_string(kFctVersion) + ")");
   FACET_RETURN_ERROR_IF(preamble.header_length > kFctMaxHeaderBytes, kLimitExceeded,
                         "header length " + std::to_string(preamble.header_length) +
                             " exceeds 1 MiB");
@@ -63,6 +63,7 @@ StatusOr<ParsedHeader> parse_header(const uint8_t* data, size_t size) {
 
   ParsedHeader parsed;
   parsed.header_length = preamble.header_length;
+  parsed.header.version = preamble.version;
   fct_fields::ReadVisitor reader(data + kPreambleEnd, checksum_at - kPreambleEnd);
   fct_fields::visit_header(reader, parsed.header);
   FACET_RETURN_IF_ERROR(reader.status());

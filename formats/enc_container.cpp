@@ -13,6 +13,7 @@ StatusOr<Bytes> write_fct(const FctHeader& header_in, const std::vector<Bytes>& 
                         std::to_string(streams.size()) + " streams for " +
                             std::to_string(header_in.factors.size()) + " factors");
   FctHeader header = header_in;
+  header.version = kFctVersion;
   uint64_t offset = 0;
   for (size_t i = 0; i < streams.size(); ++i) {
     FactorEntry& f = header.factors[i];

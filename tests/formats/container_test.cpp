@@ -8,7 +8,9 @@
 #include "common/bytes.h"
 #include "formats/checksum.h"
 #include "formats/container.h"
+#include "formats/container_fields.h"
 #include "formats/container_streams.h"
+#include "formats/container_visitors.h"
 #include "formats/sample_fct.h"
 #include "test_support.h"
 
@@ -149,7 +151,7 @@ TEST_CASE("ReaderRejectsTruncation", "[container]") {
 
 TEST_CASE("ReaderRejectsUnknownVersion", "[container]") {
   Bytes file = small_file();
-  put_u16(file, kVersionAt, 2);
+  put_u16(file, kVersionAt, kFctVersion + 1);
   CHECK(read_code(file) == ErrorCode::kUnsupportedVersion);
   put_u16(file, kVersionAt, 0);
   CHECK(read_code(file) == ErrorCode::kUnsupportedVersion);
@@ -213,36 +215,76 @@ TEST_CASE("ReaderRejectsUnknownEnumValues", "[container]") {
   CHECK(read_code(file) == ErrorCode::kUnsupported);
 }
 
-// Offset of factor i's (offset, length, checksum) triple in small_file().
-size_t stream_fields_at(int i) {
-  // factor "a": 1 + 1 + 4 bytes, then 4 * rank 1 = 4, f32 step 4 -> offset at +14.
-  // factor "b.0": 1 + 3 + 4, dims 8, step 4 -> offset at +20. Each factor ends 20 bytes later.
-  return i == 0 ? kFirstFactorAt + 14 : kFirstFactorAt + 14 + 20 + 20;
+// small_file() with factor i's stream offset and length replaced: the header written field by
+// field (write_fct would recompute them), with a valid header checksum, so the reader reaches its
+// stream checks.
+Bytes with_stream_fields(int i, uint64_t offset, uint64_t length) {
+  const Bytes good = small_file();
+  FctHeader h = read_fct_header(good.data(), good.size()).value();
+  h.factors[i].offset = offset;
+  h.factors[i].length = length;
+  fct_fields::Preamble preamble;
+  preamble.header_length = uint32_t(fct_header_size(h).value());
+  preamble.payload_length = 7;
+  Bytes out(kFctMagic.begin(), kFctMagic.end());
+  fct_fields::WriteVisitor writer(&out);
+  fct_fields::visit_preamble(writer, preamble);
+  fct_fields::visit_header(writer, h);
+  ByteWriter(&out).u32(checksum32(out.data(), out.size()));
+  out.insert(out.end(), good.end() - 7, good.end());
+  return out;
 }
 
 TEST_CASE("ReaderRejectsStreamsOutOfRange", "[container]") {
-  Bytes file = small_file();
-  put_u64(file, stream_fields_at(1) + 8, 5);  // length 5 from offset 3 > payload 7
-  reseal(file);
-  CHECK(read_code(file) == ErrorCode::kStreamOutOfRange);
-  file = small_file();
-  put_u64(file, stream_fields_at(1), UINT64_MAX);  // offset past everything
-  reseal(file);
-  CHECK(read_code(file) == ErrorCode::kStreamOutOfRange);
+  CHECK(read_code(with_stream_fields(1, 3, 4)) == ErrorCode::kOk);  // as written
+  CHECK(read_code(with_stream_fields(1, 3, 5)) == ErrorCode::kStreamOutOfRange);  // past payload 7
+  CHECK(read_code(with_stream_fields(1, UINT64_MAX, 4)) == ErrorCode::kStreamOutOfRange);
 }
 
 TEST_CASE("ReaderRejectsOverlappingStreams", "[container]") {
-  Bytes file = small_file();
-  put_u64(file, stream_fields_at(1), 2);  // starts inside stream 0
-  reseal(file);
-  CHECK(read_code(file) == ErrorCode::kStreamOverlap);
+  CHECK(read_code(with_stream_fields(1, 2, 4)) == ErrorCode::kStreamOverlap);  // starts inside stream 0
 }
 
 TEST_CASE("ReaderRejectsGapsBetweenStreams", "[container]") {
+  CHECK(read_code(with_stream_fields(0, 0, 2)) == ErrorCode::kCorrupt);  // stream 0 shorter: a gap
+}
+
+TEST_CASE("ReaderRejectsNonCanonicalVarints", "[container]") {
+  // Factor "a": name length and name (2 bytes), kind, coder, element type, rank (4), then its
+  // one dimension, 3, as a one-byte varint. Written in two bytes (0x83 0x00) it is the same
+  // number in a longer form, which the reader refuses: every header has one encoding.
   Bytes file = small_file();
-  put_u64(file, stream_fields_at(0) + 8, 2);  // stream 0 shorter: a gap before stream 1
+  const size_t dim_at = kFirstFactorAt + 6;
+  REQUIRE(file[dim_at] == 3);
+  file[dim_at] = 0x83;
+  file.insert(file.begin() + dim_at + 1, 0x00);
+  put_u32(file, kHeaderLengthAt, header_length(file) + 1);
   reseal(file);
   CHECK(read_code(file) == ErrorCode::kCorrupt);
+  // A varint that never ends runs past the header.
+  file = small_file();
+  for (size_t k = dim_at; k < header_length(file) - 4; ++k) file[k] = 0xFF;
+  reseal(file);
+  CHECK(read_code(file) == ErrorCode::kCorrupt);
+}
+
+TEST_CASE("ReadsVersion1Files", "[container][golden]") {
+  // corpus/sample-v1.fct is the golden sample as version 1 wrote it (fixed-width size fields):
+  // it still reads, decodes to the same symbols as the current sample, and rewrites as version 2.
+  const Bytes v1 = test::read_source_file("corpus/sample-v1.fct");
+  REQUIRE(v1.size() > 10);
+  CHECK(v1[8] == 1);
+  auto old_file = read_fct(v1.data(), v1.size());
+  REQUIRE(old_file.ok());
+  CHECK(old_file->header.version == 1);
+  const Bytes current = test::make_sample_fct();
+  auto a = test::decode_sample_fct(v1.data(), v1.size());
+  auto b = test::decode_sample_fct(current.data(), current.size());
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  CHECK(*a == *b);
+  CHECK(write_fct(old_file->header, old_file->streams).value() == current);
+  CHECK(current.size() < v1.size());
 }
 
 TEST_CASE("ReaderRejectsTrailingBytes", "[container]") {
