@@ -45,6 +45,8 @@ void add_trainer_options(CLI::App* cmd, TrainerCliOptions& o) {
   cmd->add_option("--chroma-drop", t.chroma_drop_probability,
                   "Share of steps that drop the chroma group and ask for the grayscale image")
       ->capture_default_str();
+  cmd->add_flag("--f16-weights", t.f16_weights,
+                "Photo model: store the output's weights as F16, half the file (rounded before its tables are baked)");
   cmd->add_option("--init", o.init, "Start from this model's weights (fine-tuning; same shapes)");
   cmd->add_option("--lambdas", o.lambdas, "Comma-separated rate-point lambdas (increasing)");
   cmd->add_option("--model-id", t.config.model_id, "Name stored in the model and in every file")->capture_default_str();

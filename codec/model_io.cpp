@@ -108,13 +108,14 @@ Conv3x3Weights conv_weights(torch::nn::Conv2d& conv) {
 
 }  // namespace
 
-TensorData to_tensor_data(const torch::Tensor& t) {
-  auto c = t.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+TensorData to_tensor_data(const torch::Tensor& t, TensorDtype dtype) {
+  const bool half = dtype == TensorDtype::kF16;  // otherwise F32
+  auto c = t.detach().to(torch::kCPU, half ? torch::kFloat16 : torch::kFloat32).contiguous();
   TensorData d;
-  d.dtype = TensorDtype::kF32;
+  d.dtype = half ? TensorDtype::kF16 : TensorDtype::kF32;
   d.shape.assign(c.sizes().begin(), c.sizes().end());
-  d.data.resize(size_t(c.numel()) * 4);
-  std::memcpy(d.data.data(), c.data_ptr<float>(), d.data.size());
+  d.data.resize(size_t(c.numel()) * c.element_size());
+  std::memcpy(d.data.data(), c.data_ptr(), d.data.size());
   return d;
 }
 
@@ -200,14 +201,21 @@ TensorFile parameters_to_tensor_file(PhotoModel& model) {
   return file;
 }
 
-StatusOr<TensorFile> model_to_tensor_file(PhotoModel& model, const EntropyTables& tables) {
-  TensorFile file = parameters_to_tensor_file(model);
+StatusOr<TensorFile> model_to_tensor_file(PhotoModel& model, const EntropyTables& tables, TensorDtype weights) {
+  TensorFile file;
+  for (const auto& item : model->named_parameters()) file.tensors[item.key()] = to_tensor_data(item.value(), weights);
+  file.metadata = model->config().to_metadata();
   put_tables(file, "tables.z", tables.z_tables);
   put_tables(file, "tables.y", tables.y_tables);
   if (tables.has_appearance()) put_tables(file, "tables.appearance", tables.appearance_tables);
   file.tensors["tables.y.scales"] = float_tensor(tables.scales);
   file.tensors["tables.y.thresholds"] = float_tensor(tables.scale_thresholds);
   return file;
+}
+
+void round_parameters_to_f16(torch::nn::Module& module) {
+  torch::NoGradGuard no_grad;
+  for (auto& p : module.parameters()) p.copy_(p.to(torch::kFloat16).to(p.scalar_type()));
 }
 
 Status load_parameters(const TensorFile& file, PhotoModel& model) { return load_module_parameters(file, *model); }

@@ -32,8 +32,14 @@ StatusOr<CdfTableSet> make_appearance_tables();
 // quantized to 16 bits per channel, and the default Gaussian tables (entropy/gaussian_tables.h).
 StatusOr<EntropyTables> bake_entropy_tables(PhotoModel& model);
 
-// The weights file content: every parameter as F32, the tables as I32/F32, config in metadata.
-StatusOr<TensorFile> model_to_tensor_file(PhotoModel& model, const EntropyTables& tables);
+// The weights file content: every parameter as `weights` (F32, or F16 for half the size), the
+// tables as I32/F32, config in metadata.
+StatusOr<TensorFile> model_to_tensor_file(PhotoModel& model, const EntropyTables& tables,
+                                          TensorDtype weights = TensorDtype::kF32);
+
+// Rounds every parameter to F16 precision in place (before tables are baked from a model that
+// will be stored as F16, so that the tables describe the stored model).
+void round_parameters_to_f16(torch::nn::Module& module);
 
 struct ModelBundle {
   PhotoModel net{nullptr};
@@ -53,8 +59,8 @@ TensorFile parameters_to_tensor_file(PhotoModel& model);
 void put_cdf_tables(TensorFile& file, const std::string& prefix, const CdfTableSet& set);
 StatusOr<CdfTableSet> get_cdf_tables(const TensorFile& file, const std::string& prefix);
 
-// Tensor <-> TensorData (F32 out; F32/BF16/F16 in).
-TensorData to_tensor_data(const torch::Tensor& t);
+// Tensor <-> TensorData (F32 or F16 out; F32/BF16/F16 in).
+TensorData to_tensor_data(const torch::Tensor& t, TensorDtype dtype = TensorDtype::kF32);
 StatusOr<torch::Tensor> from_tensor_data(const TensorData& d);
 
 }  // namespace facet

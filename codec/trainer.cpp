@@ -189,8 +189,10 @@ Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, cons
 
     if (!o.output.empty()) {
       model->to(torch::kCPU);
+      if (o.f16_weights) round_parameters_to_f16(*model);
       FACET_ASSIGN_OR_RETURN(EntropyTables tables, bake_entropy_tables(model));
-      FACET_ASSIGN_OR_RETURN(TensorFile file, model_to_tensor_file(model, tables));
+      FACET_ASSIGN_OR_RETURN(TensorFile file,
+                             model_to_tensor_file(model, tables, o.f16_weights ? TensorDtype::kF16 : TensorDtype::kF32));
       FACET_RETURN_IF_ERROR(write_tensor_file(o.output, file));
     }
   } catch (const c10::Error& e) {

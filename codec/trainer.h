@@ -42,6 +42,9 @@ struct TrainOptions {
   // Wall-clock seconds of training steps (0: none). With a budget, `steps` is an upper bound and
   // the total is fitted to the measured speed (StepBudget, train_loop.h).
   double time_budget_seconds = 0;
+  // Store the output's weights as F16 (half the file). The model is rounded to F16 before its
+  // tables are baked, so the file describes exactly the model it holds.
+  bool f16_weights = false;
 };
 
 struct TrainProgress {

@@ -296,5 +296,20 @@ TEST_CASE("WeightsFileRoundTripKeepsTheModel", "[codec]") {
   CHECK(broken.status().message().find("g_a.0.weight") != std::string::npos);
 }
 
+TEST_CASE("F16WeightsFileHoldsTheRoundedModel", "[codec]") {
+  auto model = tiny_model(9);
+  PhotoModel& net = model->bundle.net;
+  round_parameters_to_f16(*net);
+  auto file = model_to_tensor_file(net, model->bundle.tables, TensorDtype::kF16);
+  REQUIRE(file.ok());
+  CHECK(file->tensors.at("g_a.0.weight").dtype == TensorDtype::kF16);
+  CHECK(file->tensors.at("g_a.0.weight").data.size() == size_t(net->named_parameters()["g_a.0.weight"].numel()) * 2);
+  auto again = model_from_tensor_file(*file);
+  REQUIRE(again.ok());
+  // Rounding first makes the stored model exactly the one the tables were baked from.
+  auto b = again->net->named_parameters();
+  for (const auto& item : net->named_parameters()) CHECK(torch::equal(item.value(), b[item.key()]));
+}
+
 }  // namespace
 }  // namespace facet
