@@ -77,7 +77,7 @@ std::pair<torch::Tensor, torch::Tensor> PhotoModelImpl::hyper_synthesis(const to
 }
 
 ForwardResult PhotoModelImpl::forward(const torch::Tensor& x, int rate_point, int kept_groups,
-                                     bool noisy, bool keep_chroma) {
+                                     bool noisy, bool keep_chroma, bool also_without_chroma) {
   const int m = config_.m;
   auto y = analysis(x) * gain(rate_point);
   auto z = hyper_analysis(y);
@@ -103,6 +103,11 @@ ForwardResult PhotoModelImpl::forward(const torch::Tensor& x, int rate_point, in
   if (kept_groups < config_.groups || (!keep_chroma && config_.chroma > 0)) y_hat = mask * y_hat + (1 - mask) * mean;
   ForwardResult r;
   r.x_hat = synthesis(y_hat * inverse_gain(rate_point));
+  if (also_without_chroma && keep_chroma && config_.chroma > 0) {
+    auto luma_mask = mask.clone();
+    luma_mask.narrow(1, structure, config_.chroma).zero_();
+    r.x_hat_without_chroma = synthesis((luma_mask * y_hat + (1 - luma_mask) * mean) * inverse_gain(rate_point));
+  }
   r.y_likelihoods = y_likelihoods;
   r.z_likelihoods = z_density->likelihood(z_noisy).clamp_min(1e-9);
   r.y_mask = mask;

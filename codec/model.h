@@ -17,6 +17,9 @@ struct ForwardResult {
   torch::Tensor y_likelihoods;     // of the kept latent elements, [B, M, H/16, W/16]
   torch::Tensor z_likelihoods;     // [B, hyper_n, H/64, W/64]
   torch::Tensor y_mask;            // 1 for kept channels, 0 for dropped groups, [1, M, 1, 1]
+  // Filled only when forward() is asked for it (also_without_chroma): the decode of the same
+  // latents with the chroma group dropped as well, [B, 3, H, W]. Its rate is not counted again.
+  torch::Tensor x_hat_without_chroma;
 };
 
 class PhotoModelImpl : public torch::nn::Module {
@@ -29,9 +32,11 @@ class PhotoModelImpl : public torch::nn::Module {
   // [1, groups] drops the trailing groups as a decoder that lacks them would (their latents
   // become the hyperprior's mean). noisy: additive uniform noise for the rate (training);
   // otherwise rounding, as in coding (evaluation).
-  // keep_chroma = false drops the chroma group the same way.
+  // keep_chroma = false drops the chroma group the same way. also_without_chroma (with
+  // keep_chroma and a chroma group) decodes the latents a second time without the chroma group,
+  // into x_hat_without_chroma: training both decodes from one analysis.
   ForwardResult forward(const torch::Tensor& x, int rate_point, int kept_groups, bool noisy = true,
-                        bool keep_chroma = true);
+                        bool keep_chroma = true, bool also_without_chroma = false);
 
   // Gains of a continuous rate position t in [0, rate_points - 1]: log-linear interpolation
   // between the trained rate points. Shapes [1, M, 1, 1].

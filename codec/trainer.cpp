@@ -147,9 +147,13 @@ Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, cons
       auto x = sample_batch(crops, o.batch, o.crop, rng);
       const int k = rate_point(rng);
       const int groups = (o.config.groups > 1 && truncate(rng)) ? kept(rng) : o.config.groups;
-      const bool keep_chroma = !drop_chroma(rng);
-      auto r = model->forward(x, k, groups, /*noisy=*/true, keep_chroma);
+      const bool chroma_step = drop_chroma(rng);
+      const bool paired = chroma_step && o.chroma_drop_mode == TrainOptions::ChromaDropMode::kPaired;
+      const bool keep_chroma = !chroma_step || paired;
+      auto r = model->forward(x, k, groups, /*noisy=*/true, keep_chroma, /*also_without_chroma=*/paired);
       Loss l = rate_distortion(r, keep_chroma ? x : luma_of(x), o.config.lambdas[k]);
+      if (paired)
+        l.total = l.total + o.config.lambdas[k] * 255.0 * 255.0 * (r.x_hat_without_chroma - luma_of(x)).square().mean();
       adam.zero_grad();
       l.total.backward();
       clip_gradients(parameters, o.clip_grad_norm);

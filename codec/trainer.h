@@ -27,6 +27,13 @@ struct TrainOptions {
   // Drop the chroma group (config.chroma > 0) in this share of the steps, asking the decoder for
   // the grayscale image (BT.601 luma in all three channels) then: what "chroma" means.
   double chroma_drop_probability = 0.25;
+  // How a chroma-drop step trains. kReplace: the step decodes only without chroma (its rate and
+  // distortion replace the full decode's: a share of the steps does not train the colour image).
+  // kPaired: the step decodes twice from one analysis, the full image against the photo (with
+  // the rate) plus the grayscale decode against the luma image, so that every step trains the
+  // full decode; each paired step costs one more synthesis.
+  enum class ChromaDropMode { kReplace, kPaired };
+  ChromaDropMode chroma_drop_mode = ChromaDropMode::kReplace;
   // Start from these parameters (a weights file's tensors) instead of a fresh initialization:
   // fine-tuning. Names and shapes must match the configuration.
   std::shared_ptr<const TensorFile> init;

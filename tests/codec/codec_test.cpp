@@ -122,6 +122,59 @@ TEST_CASE("GradientClippingMatchesLibTorchs", "[codec][train]") {
   }
 }
 
+TEST_CASE("PairedChromaStepDecodesTheChromaDroppedImageToo", "[codec][train]") {
+  ModelConfig config = tiny_config();
+  config.groups = 2;
+  config.chroma = 8;
+  REQUIRE(config.validate().ok());
+  torch::manual_seed(4);
+  PhotoModel model(config);
+  model->eval();
+  torch::NoGradGuard no_grad;
+  // Large gains, so that an untrained model's latents do not all round to the hyperprior's mean.
+  model->log_gains.fill_(4.0);
+  model->log_inverse_gains.fill_(-4.0);
+  const auto x = torch::rand({2, 3, 64, 64});
+  for (const int kept : {1, 2}) {
+    const ForwardResult paired = model->forward(x, 1, kept, /*noisy=*/false, /*keep_chroma=*/true,
+                                                /*also_without_chroma=*/true);
+    const ForwardResult full = model->forward(x, 1, kept, false, true);
+    const ForwardResult gray = model->forward(x, 1, kept, false, false);
+    REQUIRE(paired.x_hat_without_chroma.defined());
+    CHECK(torch::allclose(paired.x_hat, full.x_hat));
+    CHECK(torch::allclose(paired.x_hat_without_chroma, gray.x_hat));
+    CHECK(!torch::allclose(paired.x_hat, gray.x_hat));  // the chroma group changes the decode
+    // The rate is the full decode's: every kept group, chroma included.
+    CHECK(torch::equal(paired.y_mask, full.y_mask));
+  }
+  // Without a chroma group there is nothing to drop: no second decode.
+  PhotoModel plain(tiny_config());
+  CHECK(!plain->forward(x, 0, 3, false, true, true).x_hat_without_chroma.defined());
+}
+
+TEST_CASE("PairedChromaTrainingRuns", "[codec][train]") {
+  CropSet crops;
+  crops.size = 64;
+  crops.count = 4;
+  test::Rng rng(9);
+  for (int64_t i = 0; i < crops.count * 64 * 64 * 3; ++i) crops.pixels.push_back(uint8_t(rng.uniform() * 255));
+  TrainOptions options = tiny_train_options();
+  options.config.groups = 2;
+  options.config.chroma = 8;
+  options.chroma_drop_probability = 1.0;  // every step paired
+  options.chroma_drop_mode = TrainOptions::ChromaDropMode::kPaired;
+  options.steps = 4;
+  options.batch = 2;
+  options.log_every = 2;
+  std::vector<double> losses;
+  Status status = train_photo_model(options, crops, nullptr, [&](const TrainProgress& p) {
+    if (!p.is_eval) losses.push_back(p.loss);
+  });
+  REQUIRE(status.ok());
+  REQUIRE(losses.size() == 2);
+  for (double loss : losses) CHECK(std::isfinite(loss));
+}
+
 TEST_CASE("TimeBudgetFitsTheStepsAndStopsInTime", "[codec][train]") {
   CropSet crops;
   crops.size = 64;
