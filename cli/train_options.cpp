@@ -3,7 +3,6 @@
 
 #include <ATen/Parallel.h>
 #include <cstdio>
-#include <map>
 #include <sstream>
 #include <thread>
 
@@ -46,14 +45,11 @@ void add_trainer_options(CLI::App* cmd, TrainerCliOptions& o) {
   cmd->add_option("--chroma-drop", t.chroma_drop_probability,
                   "Share of steps that drop the chroma group and ask for the grayscale image")
       ->capture_default_str();
-  cmd->add_option("--chroma-drop-mode", t.chroma_drop_mode,
-                  "replace: a chroma-drop step decodes only the grayscale image; paired: it decodes the "
-                  "colour image too (one more synthesis), so every step trains the colour decode")
-      ->transform(CLI::CheckedTransformer(
-          std::map<std::string, TrainOptions::ChromaDropMode>{{"replace", TrainOptions::ChromaDropMode::kReplace},
-                                                              {"paired", TrainOptions::ChromaDropMode::kPaired}},
-          CLI::ignore_case))
-      ->default_str("replace");
+  cmd->add_option("--chroma-drop-mode", o.chroma_drop_mode,
+                  "paired: a chroma-drop step decodes the colour image too (one more synthesis), so every "
+                  "step trains the colour decode; replace: it decodes only the grayscale image")
+      ->check(CLI::IsMember({"paired", "replace"}))
+      ->capture_default_str();
   cmd->add_flag("--f16-weights", t.f16_weights,
                 "Photo model: store the output's weights as F16, half the file (rounded before its tables are baked)");
   cmd->add_option("--init", o.init, "Start from this model's weights (fine-tuning; same shapes)");
@@ -62,6 +58,8 @@ void add_trainer_options(CLI::App* cmd, TrainerCliOptions& o) {
 }
 
 Status finish_trainer_options(TrainerCliOptions& o) {
+  o.train.chroma_drop_mode = o.chroma_drop_mode == "replace" ? TrainOptions::ChromaDropMode::kReplace
+                                                             : TrainOptions::ChromaDropMode::kPaired;
   at::set_num_threads(o.threads > 0 ? o.threads : int(std::max(1u, std::thread::hardware_concurrency())));
   if (!o.lambdas.empty()) {
     o.train.config.lambdas.clear();

@@ -24,6 +24,8 @@ DEVICE=${DEVICE:-cuda}
 DEADLINE=${DEADLINE:-555}        # seconds from the start of this script to the end of every job
 EXPORT_SECONDS=${EXPORT_SECONDS:-45}  # kept after training for exports and copies
 N=${N:-128} M=${M:-192} HYPER_N=${HYPER_N:-128} CHROMA=${CHROMA:-48}
+CHROMA_DROP_MODE=${CHROMA_DROP_MODE:-paired}  # replace: facet-photo-1's recipe
+PHOTO_ID=${PHOTO_ID:-facet-photo-2}  # the model id of the photo model (the baseline's gets -nofactors)
 BATCH=${BATCH:-16} PATCH=${PATCH:-256} LR=${LR:-2e-4}
 LAMBDAS=${LAMBDAS:-0.0018,0.0035,0.0067,0.0130,0.0250,0.0483,0.0932}
 INIT=${INIT:-}                   # photo model: start from these weights (e.g. models/facet-photo.safetensors.zst)
@@ -69,8 +71,8 @@ photo() {  # name, then model options
     > "$OUT/$name.log" 2>&1
   echo "$name exit $?" >> "$OUT/$name.log"
 }
-photo photo --groups 3 --chroma "$CHROMA" --chroma-drop 0.25 --model-id facet-photo-1 ${INIT:+--init "$INIT"} &
-photo nofactors --groups 4 --chroma 0 --chroma-drop 0 --model-id facet-photo-1-nofactors &
+photo photo --groups 3 --chroma "$CHROMA" --chroma-drop 0.25 --chroma-drop-mode "$CHROMA_DROP_MODE" --model-id "$PHOTO_ID" ${INIT:+--init "$INIT"} &
+photo nofactors --groups 4 --chroma 0 --chroma-drop 0 --model-id "$PHOTO_ID-nofactors" &
 for s in $SPRITE_SEEDS; do
   ( $TRAIN --model sprites --device "$DEVICE" --batch "$SPRITE_BATCH" --beta "$BETA" --seed "$s" --lr 1e-3 \
       --warmup 500 --steps 100000000 --time-budget "$BUDGET" --log-every 2000 \

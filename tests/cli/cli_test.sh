@@ -177,6 +177,13 @@ expect facet-train-resume-exports 0 '' -- "$trainer" --data "$work/crops.bin" --
   -o "$work/exported.safetensors"
 expect facet-train-model-decodes 0 '' -- bash -c "\"$facet\" compress '$img' -o '$work/t.fct' --model '$work/exported.safetensors' && \"$facet\" decompress '$work/t.fct' -o '$work/t.png' --model '$work/exported.safetensors'"
 expect facet-train-bad-crops 1 'bad-magic' -- "$trainer" --data "$img" --steps 1
+for mode in paired replace; do
+  expect facet-train-chroma-$mode 0 'train step +1 ' -- "$trainer" --data "$work/crops.bin" --steps 1 --log-every 1 \
+    --batch 2 --patch 64 --n 16 --m 24 --hyper-n 16 --groups 2 --chroma 8 --chroma-drop 1 --chroma-drop-mode $mode \
+    --lambdas 0.01 --threads 2
+done
+expect facet-train-bad-chroma-mode 2 'chroma-drop-mode' -- "$trainer" --data "$work/crops.bin" --steps 1 \
+  --chroma-drop-mode sideways
 
 # ---- sprites: a rendered sprite, a 2-step sprites model (it may store no latent yet), a sprite file ----
 expect train-unknown-model 2 '' -- "$facet" train --model video --steps 1
