@@ -5,7 +5,8 @@
 #   photo     the shipped photo model: 3 structure groups + a chroma group (the factor model)
 #   nofactors the same architecture with 4 structure groups and no chroma: the factor issue's
 #             baseline for the cost of the factors (same data, seed, schedule and budget)
-#   sprites-sN the sprites beta-TCVAE, one per seed in SPRITE_SEEDS
+#   sprites-bB-sN the sprites beta-TCVAE, one per BETA:SEED pair in SPRITE_RUNS (a sweep: MIG and
+#             DCI depend on the seed as much as on beta; evaluate each here afterwards)
 # and leaves the weights (plain safetensors, split into parts under 15 MiB) and the logs in $OUT.
 #
 # Carried (an ignored folder, default .devcarry): photos/ (training photos, any depth), eval/
@@ -30,6 +31,7 @@ BATCH=${BATCH:-16} PATCH=${PATCH:-256} LR=${LR:-2e-4}
 LAMBDAS=${LAMBDAS:-0.0018,0.0035,0.0067,0.0130,0.0250,0.0483,0.0932}
 INIT=${INIT:-}                   # photo model: start from these weights (e.g. models/facet-photo.safetensors.zst)
 SPRITE_SEEDS=${SPRITE_SEEDS:-1 2} SPRITE_BATCH=${SPRITE_BATCH:-256} BETA=${BETA:-6}
+SPRITE_RUNS=${SPRITE_RUNS:-$(for s in $SPRITE_SEEDS; do printf '%s:%s ' "$BETA" "$s"; done)}
 JOBS=${JOBS:-$(nproc)}
 log() { echo "[$(date +%T) +$((SECONDS - START))s] $*"; }
 
@@ -73,12 +75,13 @@ photo() {  # name, then model options
 }
 photo photo --groups 3 --chroma "$CHROMA" --chroma-drop 0.25 --chroma-drop-mode "$CHROMA_DROP_MODE" --model-id "$PHOTO_ID" ${INIT:+--init "$INIT"} &
 photo nofactors --groups 4 --chroma 0 --chroma-drop 0 --model-id "$PHOTO_ID-nofactors" &
-for s in $SPRITE_SEEDS; do
-  ( $TRAIN --model sprites --device "$DEVICE" --batch "$SPRITE_BATCH" --beta "$BETA" --seed "$s" --lr 1e-3 \
+for run in $SPRITE_RUNS; do
+  b=${run%%:*} s=${run##*:} name=sprites-b${run%%:*}-s${run##*:}
+  ( $TRAIN --model sprites --device "$DEVICE" --batch "$SPRITE_BATCH" --beta "$b" --seed "$s" --lr 1e-3 \
       --warmup 500 --steps 100000000 --time-budget "$BUDGET" --log-every 2000 \
-      --checkpoint "$WORK/ck-sprites-s$s.safetensors" --checkpoint-every 20000 \
-      --model-id facet-sprites -o "$WORK/sprites-s$s.safetensors" > "$OUT/sprites-s$s.log" 2>&1
-    echo "sprites-s$s exit $?" >> "$OUT/sprites-s$s.log" ) &
+      --checkpoint "$WORK/ck-$name.safetensors" --checkpoint-every 20000 \
+      --model-id facet-sprites -o "$WORK/$name.safetensors" > "$OUT/$name.log" 2>&1
+    echo "$name exit $?" >> "$OUT/$name.log" ) &
 done
 if [ "$DEVICE" = cuda ]; then
   ( sleep 60; nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader ) > $WORK/smi.log 2>&1 &
@@ -90,7 +93,7 @@ for f in "$OUT"/*.log; do echo "== $f"; grep -E "time budget|exit|eval " "$f" | 
 for w in photo nofactors; do
   [ -f "$WORK/$w.safetensors" ] && split -b 15M -d "$WORK/$w.safetensors" "$OUT/$w.safetensors.part"
 done
-for s in $SPRITE_SEEDS; do cp "$WORK/sprites-s$s.safetensors" "$OUT/" 2>/dev/null; done
+for run in $SPRITE_RUNS; do cp "$WORK/sprites-b${run%%:*}-s${run##*:}.safetensors" "$OUT/" 2>/dev/null; done
 tar czf "$OUT/logs.tgz" -C "$OUT" $(cd "$OUT" && ls *.log) && rm -f "$OUT"/*.log
 ls -la "$OUT"
 log "done"
