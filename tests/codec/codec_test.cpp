@@ -76,6 +76,16 @@ TrainOptions tiny_train_options() {
   return options;
 }
 
+// Trains (it must succeed) and returns the loss of each progress line.
+std::vector<double> training_losses(const TrainOptions& options, const CropSet& crops) {
+  std::vector<double> losses;
+  Status status = train_photo_model(options, crops, nullptr, [&](const TrainProgress& p) {
+    if (!p.is_eval) losses.push_back(p.loss);
+  });
+  REQUIRE(status.ok());
+  return losses;
+}
+
 TEST_CASE("TrainingFromScratchLowersTheLoss", "[codec][train]") {
   CropSet crops;
   crops.size = 64;
@@ -94,11 +104,7 @@ TEST_CASE("TrainingFromScratchLowersTheLoss", "[codec][train]") {
   options.learning_rate = 1e-3;
   options.warmup_steps = 5;
   options.log_every = 10;
-  std::vector<double> losses;
-  Status status = train_photo_model(options, crops, nullptr, [&](const TrainProgress& p) {
-    if (!p.is_eval) losses.push_back(p.loss);
-  });
-  REQUIRE(status.ok());
+  const std::vector<double> losses = training_losses(options, crops);
   REQUIRE(losses.size() == 6);
   INFO("first " << losses.front() << " last " << losses.back());
   CHECK(losses.back() < 0.8 * losses.front());
@@ -166,11 +172,7 @@ TEST_CASE("PairedChromaTrainingRuns", "[codec][train]") {
   options.steps = 4;
   options.batch = 2;
   options.log_every = 2;
-  std::vector<double> losses;
-  Status status = train_photo_model(options, crops, nullptr, [&](const TrainProgress& p) {
-    if (!p.is_eval) losses.push_back(p.loss);
-  });
-  REQUIRE(status.ok());
+  const std::vector<double> losses = training_losses(options, crops);
   REQUIRE(losses.size() == 2);
   for (double loss : losses) CHECK(std::isfinite(loss));
 }
