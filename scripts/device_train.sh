@@ -6,7 +6,9 @@
 #   nofactors the same architecture with 4 structure groups and no chroma: the factor issue's
 #             baseline for the cost of the factors (same data, seed, schedule and budget)
 #   sprites-bB-sN the sprites beta-TCVAE, one per BETA:SEED pair in SPRITE_RUNS (a sweep: MIG and
-#             DCI depend on the seed as much as on beta; evaluate each here afterwards)
+#             DCI depend on the seed as much as on beta; evaluate each here afterwards);
+#             SPRITE_RUNS="" trains none (the photo pair then has the GPU to itself, about twice
+#             as many steps)
 # and leaves the weights (plain safetensors, split into parts under 15 MiB) and the logs in $OUT.
 #
 # Carried (an ignored folder, default .devcarry): photos/ (training photos, any depth), eval/
@@ -30,8 +32,9 @@ PHOTO_ID=${PHOTO_ID:-facet-photo-2}  # the model id of the photo model (the base
 BATCH=${BATCH:-16} PATCH=${PATCH:-256} LR=${LR:-2e-4}
 LAMBDAS=${LAMBDAS:-0.0018,0.0035,0.0067,0.0130,0.0250,0.0483,0.0932}
 INIT=${INIT:-}                   # photo model: start from these weights (e.g. models/facet-photo.safetensors.zst)
+INIT_NOFACTORS=${INIT_NOFACTORS:-}  # the baseline: start from these (its own earlier run, for the same steps)
 SPRITE_SEEDS=${SPRITE_SEEDS:-1 2} SPRITE_BATCH=${SPRITE_BATCH:-256} BETA=${BETA:-6}
-SPRITE_RUNS=${SPRITE_RUNS:-$(for s in $SPRITE_SEEDS; do printf '%s:%s ' "$BETA" "$s"; done)}
+SPRITE_RUNS=${SPRITE_RUNS-$(for s in $SPRITE_SEEDS; do printf '%s:%s ' "$BETA" "$s"; done)}
 JOBS=${JOBS:-$(nproc)}
 log() { echo "[$(date +%T) +$((SECONDS - START))s] $*"; }
 
@@ -74,7 +77,7 @@ photo() {  # name, then model options
   echo "$name exit $?" >> "$OUT/$name.log"
 }
 photo photo --groups 3 --chroma "$CHROMA" --chroma-drop 0.25 --chroma-drop-mode "$CHROMA_DROP_MODE" --model-id "$PHOTO_ID" ${INIT:+--init "$INIT"} &
-photo nofactors --groups 4 --chroma 0 --chroma-drop 0 --model-id "$PHOTO_ID-nofactors" &
+photo nofactors --groups 4 --chroma 0 --chroma-drop 0 --model-id "$PHOTO_ID-nofactors" ${INIT_NOFACTORS:+--init "$INIT_NOFACTORS"} &
 for run in $SPRITE_RUNS; do
   b=${run%%:*} s=${run##*:} name=sprites-b${run%%:*}-s${run##*:}
   ( $TRAIN --model sprites --device "$DEVICE" --batch "$SPRITE_BATCH" --beta "$b" --seed "$s" --lr 1e-3 \
