@@ -143,6 +143,9 @@ expect eval-factors-subset 0 'drop chroma \(quality 75\): luma PSNR' -- "$facet"
 expect eval-factors-response 0 'response: stored scalars .* MIG [0-9.]+' -- "$facet" eval factors "$work/one" \
   --measure disentanglement --thetas 6 --threads 2 "${model[@]}"
 expect eval-factors-bad-measure 2 'measure' -- "$facet" eval factors "$work/one" --measure hue "${model[@]}"
+# A model against itself: BD-rate 0, and no +3% target, which is for a baseline without factors.
+expect eval-factors-cost-self 0 'against tiny: [-+]0\.00%$' -- "$facet" eval factors "$work/one" --measure cost \
+  --threads 2 "${model[@]}" --baseline-model "$work/tiny.safetensors.zst"
 
 # ---- facet rd: two small images (and a file that is not an image), 2 qualities, OpenCV baselines ----
 mkdir -p "$work/rd" "$work/rd-empty"
@@ -199,6 +202,8 @@ expect sprite-inspect 0 'model +facet-sprites' -- "$facet" inspect "$work/sprite
 expect sprite-rd-refused 2 'photo models' -- "$facet" rd "$work" "${smodel[@]}" --baselines jpeg
 expect sprite-bench-refused 2 'photo models' -- "$facet" bench model "$work" "${smodel[@]}"
 expect sprite-eval-factors-refused 2 'photo model' -- "$facet" eval factors "$work" "${smodel[@]}"
+expect sprite-baseline-refused 2 'baseline-model must be a photo model' -- "$facet" eval factors "$work/one" \
+  --measure cost "${model[@]}" --baseline-model "$work/sprites.safetensors"
 expect sprite-not-64x64 2 'codes 64x64 images' -- "$facet" compress "$img" -o "$work/big-sprite.fct" "${smodel[@]}"
 expect sprite-model-photo-file 1 "error: unsupported: .*needs model 'tiny'" -- "$facet" decompress "$work/a.fct" \
   -o "$work/x.png" "${smodel[@]}"
