@@ -50,6 +50,10 @@ void add_trainer_options(CLI::App* cmd, TrainerCliOptions& o) {
                   "step trains the colour decode; replace: it decodes only the grayscale image")
       ->check(CLI::IsMember({"paired", "replace"}))
       ->capture_default_str();
+  cmd->add_option("--chroma-luma-weight", t.chroma_luma_weight,
+                  "paired: weight of the grayscale decode's distortion against the colour decode's")
+      ->check(CLI::Range(0.0, 100.0))
+      ->capture_default_str();
   cmd->add_flag("--f16-weights", t.f16_weights,
                 "Photo model: store the output's weights as F16, half the file (rounded before its tables are baked)");
   cmd->add_option("--init", o.init, "Start from this model's weights (fine-tuning; same shapes)");

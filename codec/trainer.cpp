@@ -153,7 +153,8 @@ Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, cons
       auto r = model->forward(x, k, groups, /*noisy=*/true, keep_chroma, /*also_without_chroma=*/paired);
       Loss l = rate_distortion(r, keep_chroma ? x : luma_of(x), o.config.lambdas[k]);
       if (paired)
-        l.total = l.total + o.config.lambdas[k] * 255.0 * 255.0 * (r.x_hat_without_chroma - luma_of(x)).square().mean();
+        l.total = l.total + o.chroma_luma_weight * o.config.lambdas[k] * 255.0 * 255.0 *
+                                (r.x_hat_without_chroma - luma_of(x)).square().mean();
       adam.zero_grad();
       l.total.backward();
       clip_gradients(parameters, o.clip_grad_norm);

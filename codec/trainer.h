@@ -36,8 +36,14 @@ struct TrainOptions {
   // against the same architecture without factors was +20.3% with kReplace and -2.1% with
   // kPaired; +7.4% with kPaired for another seed at 4000 steps (16 held-out BSDS500 photos;
   // models/README.md).
+  // The fine-tune of facet-photo-1 into facet-photo-2 (3000 more kPaired steps for it and for its
+  // baseline) did not lower the cost: +12.6% on Kodak.
   enum class ChromaDropMode { kReplace, kPaired };
   ChromaDropMode chroma_drop_mode = ChromaDropMode::kPaired;
+  // kPaired: the weight of the grayscale decode's distortion against the colour decode's (both
+  // times lambda * 255^2). The grayscale decode only needs about 35 dB of luma PSNR, and weight 1
+  // gives it 42-44 dB; a smaller weight leaves more of the rate to the colour image.
+  double chroma_luma_weight = 1.0;
   // Start from these parameters (a weights file's tensors) instead of a fresh initialization:
   // fine-tuning. Names and shapes must match the configuration.
   std::shared_ptr<const TensorFile> init;

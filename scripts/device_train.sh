@@ -28,6 +28,7 @@ DEADLINE=${DEADLINE:-555}        # seconds from the start of this script to the 
 EXPORT_SECONDS=${EXPORT_SECONDS:-45}  # kept after training for exports and copies
 N=${N:-128} M=${M:-192} HYPER_N=${HYPER_N:-128} CHROMA=${CHROMA:-48}
 CHROMA_DROP_MODE=${CHROMA_DROP_MODE:-paired}  # replace: facet-photo-1's recipe
+CHROMA_LUMA_WEIGHT=${CHROMA_LUMA_WEIGHT:-1}   # paired: weight of the grayscale decode's distortion
 PHOTO_ID=${PHOTO_ID:-facet-photo-2}  # the model id of the photo model (the baseline's gets -nofactors)
 BATCH=${BATCH:-16} PATCH=${PATCH:-256} LR=${LR:-2e-4}
 LAMBDAS=${LAMBDAS:-0.0018,0.0035,0.0067,0.0130,0.0250,0.0483,0.0932}
@@ -76,7 +77,7 @@ photo() {  # name, then model options
     > "$OUT/$name.log" 2>&1
   echo "$name exit $?" >> "$OUT/$name.log"
 }
-photo photo --groups 3 --chroma "$CHROMA" --chroma-drop 0.25 --chroma-drop-mode "$CHROMA_DROP_MODE" --model-id "$PHOTO_ID" ${INIT:+--init "$INIT"} &
+photo photo --groups 3 --chroma "$CHROMA" --chroma-drop 0.25 --chroma-drop-mode "$CHROMA_DROP_MODE" --chroma-luma-weight "$CHROMA_LUMA_WEIGHT" --model-id "$PHOTO_ID" ${INIT:+--init "$INIT"} &
 photo nofactors --groups 4 --chroma 0 --chroma-drop 0 --model-id "$PHOTO_ID-nofactors" ${INIT_NOFACTORS:+--init "$INIT_NOFACTORS"} &
 for run in $SPRITE_RUNS; do
   b=${run%%:*} s=${run##*:} name=sprites-b${run%%:*}-s${run##*:}

@@ -187,6 +187,11 @@ for mode in paired replace; do
 done
 expect facet-train-bad-chroma-mode 2 'chroma-drop-mode' -- "$trainer" --data "$work/crops.bin" --steps 1 \
   --chroma-drop-mode sideways
+expect facet-train-chroma-luma-weight 0 'train step +1 ' -- "$trainer" --data "$work/crops.bin" --steps 1 \
+  --log-every 1 --batch 2 --patch 64 --n 16 --m 24 --hyper-n 16 --groups 2 --chroma 8 --chroma-drop 1 \
+  --chroma-luma-weight 0.25 --lambdas 0.01 --threads 2
+expect facet-train-bad-chroma-luma-weight 2 'chroma-luma-weight' -- "$trainer" --data "$work/crops.bin" --steps 1 \
+  --chroma-luma-weight -1
 
 # ---- sprites: a rendered sprite, a 2-step sprites model (it may store no latent yet), a sprite file ----
 expect train-unknown-model 2 '' -- "$facet" train --model video --steps 1
