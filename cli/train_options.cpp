@@ -3,6 +3,7 @@
 
 #include <ATen/Parallel.h>
 #include <cstdio>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -45,11 +46,14 @@ void add_trainer_options(CLI::App* cmd, TrainerCliOptions& o) {
   cmd->add_option("--chroma-drop", t.chroma_drop_probability,
                   "Share of steps that drop the chroma group and ask for the grayscale image")
       ->capture_default_str();
-  cmd->add_option("--chroma-drop-mode", o.chroma_drop_mode,
+  cmd->add_option("--chroma-drop-mode", t.chroma_drop_mode,
                   "paired: a chroma-drop step decodes the colour image too (one more synthesis), so every "
                   "step trains the colour decode; replace: it decodes only the grayscale image")
-      ->check(CLI::IsMember({"paired", "replace"}))
-      ->capture_default_str();
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, TrainOptions::ChromaDropMode>{{"paired", TrainOptions::ChromaDropMode::kPaired},
+                                                              {"replace", TrainOptions::ChromaDropMode::kReplace}},
+          CLI::ignore_case))
+      ->default_str("paired");
   cmd->add_option("--chroma-luma-weight", t.chroma_luma_weight,
                   "paired: weight of the grayscale decode's distortion against the colour decode's")
       ->check(CLI::Range(0.0, 100.0))
@@ -62,8 +66,6 @@ void add_trainer_options(CLI::App* cmd, TrainerCliOptions& o) {
 }
 
 Status finish_trainer_options(TrainerCliOptions& o) {
-  o.train.chroma_drop_mode = o.chroma_drop_mode == "replace" ? TrainOptions::ChromaDropMode::kReplace
-                                                             : TrainOptions::ChromaDropMode::kPaired;
   at::set_num_threads(o.threads > 0 ? o.threads : int(std::max(1u, std::thread::hardware_concurrency())));
   if (!o.lambdas.empty()) {
     o.train.config.lambdas.clear();

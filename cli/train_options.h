@@ -18,7 +18,6 @@ struct TrainerCliOptions {
   std::string lambdas;  // comma-separated, replaces the config's when given
   int threads = 0;      // CPU threads (0: all cores)
   std::string init;     // weights file to start from (fine-tuning); read by each front end
-  std::string chroma_drop_mode = "paired";  // or "replace" (TrainOptions::ChromaDropMode)
 };
 
 // Model kind and shape, optimization, checkpoints, logging, device and threads.

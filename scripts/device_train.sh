@@ -80,7 +80,7 @@ photo() {  # name, then model options
 photo photo --groups 3 --chroma "$CHROMA" --chroma-drop 0.25 --chroma-drop-mode "$CHROMA_DROP_MODE" --chroma-luma-weight "$CHROMA_LUMA_WEIGHT" --model-id "$PHOTO_ID" ${INIT:+--init "$INIT"} &
 photo nofactors --groups 4 --chroma 0 --chroma-drop 0 --model-id "$PHOTO_ID-nofactors" ${INIT_NOFACTORS:+--init "$INIT_NOFACTORS"} &
 for run in $SPRITE_RUNS; do
-  b=${run%%:*} s=${run##*:} name=sprites-b${run%%:*}-s${run##*:}
+  b=${run%%:*} s=${run##*:}; name=sprites-b$b-s$s
   ( $TRAIN --model sprites --device "$DEVICE" --batch "$SPRITE_BATCH" --beta "$b" --seed "$s" --lr 1e-3 \
       --warmup 500 --steps 100000000 --time-budget "$BUDGET" --log-every 2000 \
       --checkpoint "$WORK/ck-$name.safetensors" --checkpoint-every 20000 \
