@@ -28,8 +28,8 @@ DEADLINE=${DEADLINE:-555}        # seconds from the start of this script to the 
 EXPORT_SECONDS=${EXPORT_SECONDS:-45}  # kept after training for exports and copies
 N=${N:-128} M=${M:-192} HYPER_N=${HYPER_N:-128} CHROMA=${CHROMA:-48}
 CHROMA_DROP_MODE=${CHROMA_DROP_MODE:-paired}  # replace: facet-photo-1's recipe
-CHROMA_LUMA_WEIGHT=${CHROMA_LUMA_WEIGHT:-1}   # paired: weight of the grayscale decode's distortion
-PHOTO_ID=${PHOTO_ID:-facet-photo-2}  # the model id of the photo model (the baseline's gets -nofactors)
+CHROMA_LUMA_WEIGHT=${CHROMA_LUMA_WEIGHT:-0.25}  # paired: weight of the grayscale decode's distortion
+PHOTO_ID=${PHOTO_ID:-facet-photo-4}  # the model id of the photo model (the baseline's gets -nofactors)
 BATCH=${BATCH:-16} PATCH=${PATCH:-256} LR=${LR:-2e-4}
 LAMBDAS=${LAMBDAS:-0.0018,0.0035,0.0067,0.0130,0.0250,0.0483,0.0932}
 INIT=${INIT:-}                   # photo model: start from these weights (e.g. models/facet-photo.safetensors.zst)

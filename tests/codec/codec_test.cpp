@@ -175,6 +175,23 @@ TEST_CASE("PairedChromaTrainingRuns", "[codec][train]") {
   const std::vector<double> losses = training_losses(options, crops);
   REQUIRE(losses.size() == 2);
   for (double loss : losses) CHECK(std::isfinite(loss));
+
+  // The first step's loss (before any update, same seed: same batch and noise) is the colour
+  // decode's rate-distortion plus chroma_luma_weight times the grayscale decode's distortion term:
+  // linear in the weight, and the term is positive.
+  options.steps = 1;
+  options.log_every = 1;
+  std::vector<double> first;
+  for (const double weight : {0.0, 1.0, 3.0}) {
+    options.chroma_luma_weight = weight;
+    const std::vector<double> l = training_losses(options, crops);
+    REQUIRE(l.size() == 1);
+    first.push_back(l[0]);
+  }
+  const double term = first[1] - first[0];
+  INFO("losses at weights 0, 1, 3: " << first[0] << " " << first[1] << " " << first[2]);
+  CHECK(term > 1e-3 * first[0]);
+  CHECK(first[2] - first[0] == Approx(3 * term).epsilon(1e-3));
 }
 
 TEST_CASE("TimeBudgetFitsTheStepsAndStopsInTime", "[codec][train]") {
