@@ -189,7 +189,7 @@ expect facet-train-bad-chroma-mode 2 'chroma-drop-mode' -- "$trainer" --data "$w
   --chroma-drop-mode sideways
 expect facet-train-chroma-luma-weight 0 'train step +1 ' -- "$trainer" --data "$work/crops.bin" --steps 1 \
   --log-every 1 --batch 2 --patch 64 --n 16 --m 24 --hyper-n 16 --groups 2 --chroma 8 --chroma-drop 1 \
-  --chroma-luma-weight 0.25 --lambdas 0.01 --threads 2
+  --chroma-luma-weight 2 --lambdas 0.01 --threads 2
 expect facet-train-bad-chroma-luma-weight 2 'chroma-luma-weight' -- "$trainer" --data "$work/crops.bin" --steps 1 \
   --chroma-luma-weight -1
 
