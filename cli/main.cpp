@@ -5,6 +5,7 @@
 
 #include "cli/cli_common.h"
 #include "cli/commands.h"
+#include "common/allocator.h"
 
 namespace {
 
@@ -32,6 +33,7 @@ Run 'facet COMMAND --help' for the options of a command.)";
 }  // namespace
 
 int main(int argc, char** argv) {
+  facet::keep_freed_memory_for_reuse();
   CLI::App app(kDescription, "facet");
   app.set_version_flag("--version", std::string("facet ") + FACET_VERSION);
   app.footer(kFooter);

@@ -7,6 +7,7 @@
 #include "cli/train_options.h"
 #include "codec/crops.h"
 #include "codec/trainer.h"
+#include "common/allocator.h"
 #include "common/file_io.h"
 #include "formats/safetensors.h"
 
@@ -20,6 +21,7 @@ int fail(const facet::Status& status) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  facet::keep_freed_memory_for_reuse();
   CLI::App app("Facet's trainer alone (crops files in, safetensors out)", "facet-train");
   facet::cli::TrainerCliOptions options;
   std::string data, eval;

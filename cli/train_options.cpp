@@ -22,6 +22,37 @@ void add_trainer_options(CLI::App* cmd, TrainerCliOptions& o) {
   cmd->add_option("--patch", t.crop, "Training patch edge (multiple of 64)")->capture_default_str();
   cmd->add_option("--lr", t.learning_rate, "Peak learning rate")->capture_default_str();
   cmd->add_option("--warmup", t.warmup_steps, "Linear warm-up steps")->capture_default_str();
+  cmd->add_option("--lr-schedule", t.lr_schedule,
+                  "cosine: warm-up then cosine decay to --final-lr of the peak; step: the peak to 80% of the "
+                  "steps, then --final-lr of it")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, TrainOptions::LrSchedule>{{"cosine", TrainOptions::LrSchedule::kCosine},
+                                                          {"step", TrainOptions::LrSchedule::kStep}},
+          CLI::ignore_case))
+      ->default_str("cosine");
+  cmd->add_option("--final-lr", t.final_lr_fraction, "Final learning rate as a fraction of the peak")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  cmd->add_option("--clip", t.clip_grad_norm, "Clip the gradients' global L2 norm to this (0: no clipping)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--precision", t.precision,
+                  "Transforms' arithmetic: auto (bf16 where the CPU has avx512_bf16/amx_bf16, and on CUDA), "
+                  "fp32, or bf16 (autocast; weights, hyperprior and loss stay fp32)")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, TrainingPrecision>{{"auto", TrainingPrecision::kAuto},
+                                                   {"fp32", TrainingPrecision::kFp32},
+                                                   {"bf16", TrainingPrecision::kBf16}},
+          CLI::ignore_case))
+      ->default_str("auto");
+  cmd->add_option("--layout", t.layout,
+                  "Photo model on the CPU: auto (channels-last with bf16, NCHW with fp32), channels-last, nchw")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, TrainOptions::Layout>{{"auto", TrainOptions::Layout::kAuto},
+                                                      {"channels-last", TrainOptions::Layout::kChannelsLast},
+                                                      {"nchw", TrainOptions::Layout::kNchw}},
+          CLI::ignore_case))
+      ->default_str("auto");
   cmd->add_option("--truncation", t.truncation_probability, "Share of steps that drop trailing latent groups")
       ->capture_default_str();
   cmd->add_option("--checkpoint", t.checkpoint, "Checkpoint file (weights + Adam state)");
@@ -117,6 +148,11 @@ void print_sprites_progress(const SpritesProgress& p) {
 }
 
 void print_train_progress(const TrainProgress& p) {
+  if (!p.banner.empty()) {
+    std::printf("%s\n", p.banner.c_str());
+    std::fflush(stdout);
+    return;
+  }
   if (p.budget_steps > 0) {
     std::printf("time budget: %lld steps in all (calibrated at step %lld)\n", (long long)p.budget_steps,
                 (long long)p.step);
@@ -124,8 +160,8 @@ void print_train_progress(const TrainProgress& p) {
     return;
   }
   if (p.is_eval) {
-    std::printf("eval  step %7lld  rate point %d  bpp %.4f  PSNR %.2f dB\n", (long long)p.step, p.rate_point,
-                p.bpp, p.psnr);
+    std::printf("eval  step %7lld  rate point %d  lambda %.4f  bpp %.4f  PSNR %.2f dB\n", (long long)p.step,
+                p.rate_point, p.lambda, p.bpp, p.psnr);
   } else {
     std::printf("train step %7lld  loss %.4f  bpp %.4f  PSNR %.2f dB  lr %.2e  %.2f steps/s\n", (long long)p.step,
                 p.loss, p.bpp, p.psnr, p.learning_rate, p.steps_per_second);

@@ -98,4 +98,9 @@ double warmup_cosine_learning_rate(double peak, int64_t warmup, double final_fra
   return peak * (final_fraction + (1.0 - final_fraction) * cosine);
 }
 
+double warmup_step_learning_rate(double peak, int64_t warmup, double final_fraction, int64_t total, int64_t step) {
+  if (step < warmup) return peak * double(step + 1) / double(warmup);
+  return step < int64_t(0.8 * double(total)) ? peak : peak * final_fraction;
+}
+
 }  // namespace facet

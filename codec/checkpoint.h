@@ -32,5 +32,7 @@ StatusOr<int64_t> load_checkpoint(const std::string& path, torch::nn::Module& mo
 // Peak learning rate `peak` after a linear warm-up of `warmup` steps, then a cosine decay to
 // `final_fraction * peak` at `total` steps.
 double warmup_cosine_learning_rate(double peak, int64_t warmup, double final_fraction, int64_t total, int64_t step);
+// Linear warm-up, the peak up to 80% of `total`, then final_fraction of it.
+double warmup_step_learning_rate(double peak, int64_t warmup, double final_fraction, int64_t total, int64_t step);
 
 }  // namespace facet

@@ -5,17 +5,45 @@
 
 namespace facet {
 
+namespace {
+// 2^-36: small enough that gamma is unchanged for every stored model, large enough that its square
+// root (2^-18) keeps the gradient of the square alive.
+const double kGammaPedestal = std::ldexp(1.0, -36);
+
+// max(x, bound) whose gradient also reaches an x below the bound when descent would raise it, so
+// that a parameter pushed under the bound can come back (a plain clamp's gradient is 0 there).
+class LowerBound : public torch::autograd::Function<LowerBound> {
+ public:
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x, double bound) {
+    ctx->save_for_backward({x});
+    ctx->saved_data["bound"] = bound;
+    return x.clamp_min(bound);
+  }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    const auto x = ctx->get_saved_variables()[0];
+    const double bound = ctx->saved_data["bound"].toDouble();
+    const auto pass = (x >= bound).logical_or(grads[0] < 0);
+    return {grads[0] * pass.to(grads[0].scalar_type()), torch::Tensor()};
+  }
+};
+}  // namespace
+
 GdnImpl::GdnImpl(int channels, bool inverse) : inverse_(inverse) {
   beta_param = register_parameter("beta", torch::ones({channels}));
-  gamma_param = register_parameter("gamma", std::sqrt(0.1) * torch::eye(channels));
+  gamma_param = register_parameter("gamma", torch::sqrt(0.1 * torch::eye(channels) + kGammaPedestal));
+}
+
+torch::Tensor GdnImpl::beta() const { return LowerBound::apply(beta_param, 1e-3).square(); }
+
+torch::Tensor GdnImpl::gamma() const {
+  return LowerBound::apply(gamma_param, std::sqrt(kGammaPedestal)).square() - kGammaPedestal;
 }
 
 torch::Tensor GdnImpl::forward(const torch::Tensor& x) {
   const int64_t c = x.size(1);
-  auto beta = beta_param.clamp_min(1e-3).square();
-  auto gamma = gamma_param.clamp_min(0.0).square().view({c, c, 1, 1});
-  auto norm = torch::nn::functional::conv2d(x.square(), gamma,
-                                            torch::nn::functional::Conv2dFuncOptions().bias(beta));
+  auto norm = torch::nn::functional::conv2d(x.square(), gamma().view({c, c, 1, 1}),
+                                            torch::nn::functional::Conv2dFuncOptions().bias(beta()));
   return inverse_ ? x * torch::sqrt(norm) : x * torch::rsqrt(norm);
 }
 

@@ -8,13 +8,19 @@ namespace facet {
 
 // Generalized divisive normalization (Balle et al. 2016): y_i = x_i / sqrt(beta_i + sum_j
 // gamma_ij x_j^2), or its inverse y_i = x_i * sqrt(...). beta and gamma are kept non-negative by
-// squaring clamped parameters.
+// squaring clamped parameters. gamma uses a pedestal (gamma = max(p, sqrt(pedestal))^2 - pedestal,
+// as in Balle's GDN): a plain square of a parameter that starts at 0 has a zero gradient there, so
+// the off-diagonal terms never trained and every GDN stayed per-channel. Weights stored before the
+// pedestal (off-diagonal exactly 0) decode to the same gamma.
 class GdnImpl : public torch::nn::Module {
  public:
   GdnImpl(int channels, bool inverse);
   torch::Tensor forward(const torch::Tensor& x);
 
   torch::Tensor beta_param, gamma_param;
+  // The effective non-negative parameters.
+  torch::Tensor beta() const;
+  torch::Tensor gamma() const;
 
  private:
   bool inverse_;

@@ -1,6 +1,8 @@
 // The photo model's layers and training-time forward pass.
 #include "codec/model.h"
 
+#include "codec/precision.h"
+
 #include <cmath>
 
 namespace facet {
@@ -64,11 +66,22 @@ torch::Tensor PhotoModelImpl::interpolated_exp(const torch::Tensor& log_table, d
   return torch::exp((1 - f) * log_table[i] + f * log_table[i + 1]).view({1, -1, 1, 1});
 }
 
-torch::Tensor PhotoModelImpl::analysis(const torch::Tensor& x) { return g_a->forward(x); }
-torch::Tensor PhotoModelImpl::hyper_analysis(const torch::Tensor& y) { return h_a->forward(y); }
-torch::Tensor PhotoModelImpl::synthesis(const torch::Tensor& y_hat) { return g_s->forward(y_hat); }
+// Under bf16 autocast (training) the transforms run their convolutions in bf16; their outputs are
+// fp32 again for the quantizer, the hyperprior and the loss.
+torch::Tensor PhotoModelImpl::analysis(const torch::Tensor& x) { return g_a->forward(x).to(torch::kFloat32); }
+torch::Tensor PhotoModelImpl::synthesis(const torch::Tensor& y_hat) {
+  return g_s->forward(y_hat).to(torch::kFloat32);
+}
+
+// The hyperprior stays fp32 under autocast: its means and scales set the rate, and its tensors are
+// small (a few percent of the step).
+torch::Tensor PhotoModelImpl::hyper_analysis(const torch::Tensor& y) {
+  NoAutocast fp32;
+  return h_a->forward(y);
+}
 
 std::pair<torch::Tensor, torch::Tensor> PhotoModelImpl::hyper_synthesis(const torch::Tensor& z_hat) {
+  NoAutocast fp32;
   auto h = torch::relu(hs_up1->forward(z_hat));
   h = torch::relu(hs_up2->forward(h));
   auto out = hs_out->forward(h);
@@ -109,7 +122,10 @@ ForwardResult PhotoModelImpl::forward(const torch::Tensor& x, int rate_point, in
     r.x_hat_without_chroma = synthesis((luma_mask * y_hat + (1 - luma_mask) * mean) * inverse_gain(rate_point));
   }
   r.y_likelihoods = y_likelihoods;
-  r.z_likelihoods = z_density->likelihood(z_noisy).clamp_min(1e-9);
+  {
+    NoAutocast fp32;
+    r.z_likelihoods = z_density->likelihood(z_noisy).clamp_min(1e-9);
+  }
   r.y_mask = mask;
   return r;
 }
