@@ -53,6 +53,15 @@ void add_trainer_options(CLI::App* cmd, TrainerCliOptions& o) {
                                                       {"nchw", TrainOptions::Layout::kNchw}},
           CLI::ignore_case))
       ->default_str("auto");
+  cmd->add_option("--rate-points", t.rate_point_sampling,
+                  "per-step: one rate point (lambda) per step; per-image: one per image of the batch, every "
+                  "step trains all of them")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, TrainOptions::RatePointSampling>{
+              {"per-step", TrainOptions::RatePointSampling::kPerStep},
+              {"per-image", TrainOptions::RatePointSampling::kPerImage}},
+          CLI::ignore_case))
+      ->default_str("per-image");
   cmd->add_option("--truncation", t.truncation_probability, "Share of steps that drop trailing latent groups")
       ->capture_default_str();
   cmd->add_option("--checkpoint", t.checkpoint, "Checkpoint file (weights + Adam state)");

@@ -91,8 +91,24 @@ std::pair<torch::Tensor, torch::Tensor> PhotoModelImpl::hyper_synthesis(const to
 
 ForwardResult PhotoModelImpl::forward(const torch::Tensor& x, int rate_point, int kept_groups,
                                      bool noisy, bool keep_chroma, bool also_without_chroma) {
+  return forward_with_gains(x, gain(rate_point), inverse_gain(rate_point), kept_groups, noisy, keep_chroma,
+                            also_without_chroma);
+}
+
+ForwardResult PhotoModelImpl::forward(const torch::Tensor& x, const torch::Tensor& rate_points, int kept_groups,
+                                     bool noisy, bool keep_chroma, bool also_without_chroma) {
+  const int64_t b = x.size(0), m = config_.m;
+  auto index = rate_points.to(log_gains.device(), torch::kInt64);
+  auto g = torch::exp(log_gains.index_select(0, index)).view({b, m, 1, 1});
+  auto ig = torch::exp(log_inverse_gains.index_select(0, index)).view({b, m, 1, 1});
+  return forward_with_gains(x, g, ig, kept_groups, noisy, keep_chroma, also_without_chroma);
+}
+
+ForwardResult PhotoModelImpl::forward_with_gains(const torch::Tensor& x, const torch::Tensor& gain,
+                                                 const torch::Tensor& inverse_gain, int kept_groups, bool noisy,
+                                                 bool keep_chroma, bool also_without_chroma) {
   const int m = config_.m;
-  auto y = analysis(x) * gain(rate_point);
+  auto y = analysis(x) * gain;
   auto z = hyper_analysis(y);
   auto z_noisy = noisy ? z + torch::empty_like(z).uniform_(-0.5, 0.5) : torch::round(z);
   auto [mean, scale_raw] = hyper_synthesis(z_noisy);
@@ -115,11 +131,11 @@ ForwardResult PhotoModelImpl::forward(const torch::Tensor& x, int rate_point, in
   if (!keep_chroma && config_.chroma > 0) mask.narrow(1, structure, config_.chroma).zero_();
   if (kept_groups < config_.groups || (!keep_chroma && config_.chroma > 0)) y_hat = mask * y_hat + (1 - mask) * mean;
   ForwardResult r;
-  r.x_hat = synthesis(y_hat * inverse_gain(rate_point));
+  r.x_hat = synthesis(y_hat * inverse_gain);
   if (also_without_chroma && keep_chroma && config_.chroma > 0) {
     auto luma_mask = mask.clone();
     luma_mask.narrow(1, structure, config_.chroma).zero_();
-    r.x_hat_without_chroma = synthesis((luma_mask * y_hat + (1 - luma_mask) * mean) * inverse_gain(rate_point));
+    r.x_hat_without_chroma = synthesis((luma_mask * y_hat + (1 - luma_mask) * mean) * inverse_gain);
   }
   r.y_likelihoods = y_likelihoods;
   {

@@ -37,6 +37,10 @@ class PhotoModelImpl : public torch::nn::Module {
   // into x_hat_without_chroma: training both decodes from one analysis.
   ForwardResult forward(const torch::Tensor& x, int rate_point, int kept_groups, bool noisy = true,
                         bool keep_chroma = true, bool also_without_chroma = false);
+  // The same with a rate point per image of the batch (int64 [B]): one step trains every rate
+  // point at once.
+  ForwardResult forward(const torch::Tensor& x, const torch::Tensor& rate_points, int kept_groups, bool noisy = true,
+                        bool keep_chroma = true, bool also_without_chroma = false);
 
   // Gains of a continuous rate position t in [0, rate_points - 1]: log-linear interpolation
   // between the trained rate points. Shapes [1, M, 1, 1].
@@ -58,6 +62,9 @@ class PhotoModelImpl : public torch::nn::Module {
   torch::Tensor log_gains, log_inverse_gains;  // [rate_points, M]
 
  private:
+  // Gains and inverse gains for each image: [B, M, 1, 1].
+  ForwardResult forward_with_gains(const torch::Tensor& x, const torch::Tensor& gain, const torch::Tensor& inverse_gain,
+                                   int kept_groups, bool noisy, bool keep_chroma, bool also_without_chroma);
   // exp of the row-wise linear interpolation of log_table ([rate_points, M]) at position t.
   torch::Tensor interpolated_exp(const torch::Tensor& log_table, double t) const;
 

@@ -63,15 +63,22 @@ struct Loss {
   torch::Tensor total, bpp, mse;
 };
 
-Loss rate_distortion(const ForwardResult& r, const torch::Tensor& x, double lambda) {
-  const double pixels = double(x.size(0)) * x.size(2) * x.size(3);
-  auto y_bits = (-torch::log2(r.y_likelihoods) * r.y_mask).sum();
-  auto z_bits = -torch::log2(r.z_likelihoods).sum();
+// Mean over the batch of lambda_i * 255^2 * MSE_i + bpp_i, with lambda per image ([B]).
+Loss rate_distortion(const ForwardResult& r, const torch::Tensor& x, const torch::Tensor& lambdas) {
+  const double pixels = double(x.size(2)) * x.size(3);
+  auto y_bits = (-torch::log2(r.y_likelihoods) * r.y_mask).sum({1, 2, 3});
+  auto z_bits = -torch::log2(r.z_likelihoods).sum({1, 2, 3});
+  auto bpp = (y_bits + z_bits) / pixels;
+  auto mse = (r.x_hat - x).square().mean({1, 2, 3});
   Loss l;
-  l.bpp = (y_bits + z_bits) / pixels;
-  l.mse = (r.x_hat - x).square().mean();
-  l.total = lambda * 255.0 * 255.0 * l.mse + l.bpp;
+  l.bpp = bpp.mean();
+  l.mse = mse.mean();
+  l.total = (lambdas * (255.0 * 255.0) * mse + bpp).mean();
   return l;
+}
+
+Loss rate_distortion(const ForwardResult& r, const torch::Tensor& x, double lambda) {
+  return rate_distortion(r, x, torch::full({x.size(0)}, lambda, x.options()));
 }
 
 double psnr_of(double mse) { return 10.0 * std::log10(1.0 / std::max(mse, 1e-12)); }
@@ -162,6 +169,8 @@ Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, cons
     auto window_start = Clock::now();
     StepBudget budget(o.time_budget_seconds, o.steps);
     const std::vector<torch::Tensor> parameters = model->parameters();
+    // Where a fine-tune or a resumed run starts, on the held-out crops (the run's reference point).
+    if (eval_crops && o.eval_every > 0 && (o.resume || o.init)) evaluate(model, held_out, o, step, report);
     for (; step < budget.total(); ++step) {
       const double lr =
           o.lr_schedule == TrainOptions::LrSchedule::kStep
@@ -171,7 +180,14 @@ Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, cons
       for (auto& group : adam.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
       auto x = sample_batch(crops, o.batch, o.crop, rng);
       if (channels_last) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
+      // One rate point for the step, or one per image (every rate point trains in every step).
       const int k = rate_point(rng);
+      std::vector<int64_t> image_points(o.batch, k);
+      if (o.rate_point_sampling == TrainOptions::RatePointSampling::kPerImage)
+        for (auto& p : image_points) p = rate_point(rng);
+      std::vector<double> image_lambdas;
+      for (auto p : image_points) image_lambdas.push_back(o.config.lambdas[p]);
+      const auto lambdas = torch::tensor(image_lambdas, torch::TensorOptions(torch::kFloat64)).to(device, torch::kFloat32);
       const int groups = (o.config.groups > 1 && truncate(rng)) ? kept(rng) : o.config.groups;
       const bool chroma_step = drop_chroma(rng);
       const bool paired = chroma_step && o.chroma_drop_mode == TrainOptions::ChromaDropMode::kPaired;
@@ -179,12 +195,13 @@ Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, cons
       ForwardResult r;
       {
         Bf16Autocast autocast(bf16, device);
-        r = model->forward(x, k, groups, /*noisy=*/true, keep_chroma, /*also_without_chroma=*/paired);
+        const auto points = torch::tensor(image_points, torch::TensorOptions(torch::kInt64));
+        r = model->forward(x, points, groups, /*noisy=*/true, keep_chroma, /*also_without_chroma=*/paired);
       }
-      Loss l = rate_distortion(r, keep_chroma ? x : luma_of(x), o.config.lambdas[k]);
+      Loss l = rate_distortion(r, keep_chroma ? x : luma_of(x), lambdas);
       if (paired)
-        l.total = l.total + o.chroma_luma_weight * o.config.lambdas[k] * 255.0 * 255.0 *
-                                (r.x_hat_without_chroma - luma_of(x)).square().mean();
+        l.total = l.total + o.chroma_luma_weight * 255.0 * 255.0 *
+                                (lambdas * (r.x_hat_without_chroma - luma_of(x)).square().mean({1, 2, 3})).mean();
       adam.zero_grad();
       l.total.backward();
       if (o.clip_grad_norm > 0) clip_gradients(parameters, o.clip_grad_norm);

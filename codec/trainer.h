@@ -28,6 +28,11 @@ struct TrainOptions {
   // 80% of the steps, then final_lr_fraction of it (the schedule of the reference hyperprior).
   enum class LrSchedule { kCosine, kStep };
   LrSchedule lr_schedule = LrSchedule::kCosine;
+  // kPerStep: each step draws one rate point for the whole batch (1/K of the steps each).
+  // kPerImage: each image of the batch draws its own, so every step trains all rate points and the
+  // shared transforms get one mixed gradient instead of alternating between rate points.
+  enum class RatePointSampling { kPerStep, kPerImage };
+  RatePointSampling rate_point_sampling = RatePointSampling::kPerImage;
   // bf16 autocast of the transforms (kAuto: where the CPU or GPU runs it fast).
   TrainingPrecision precision = TrainingPrecision::kAuto;
   // Weights and activations channels-last (NHWC) on the CPU. kAuto: with bf16, where oneDNN's

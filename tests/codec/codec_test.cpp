@@ -80,7 +80,7 @@ TrainOptions tiny_train_options() {
 std::vector<double> training_losses(const TrainOptions& options, const CropSet& crops) {
   std::vector<double> losses;
   Status status = train_photo_model(options, crops, nullptr, [&](const TrainProgress& p) {
-    if (!p.is_eval) losses.push_back(p.loss);
+    if (!p.is_eval && p.banner.empty() && p.budget_steps == 0) losses.push_back(p.loss);
   });
   REQUIRE(status.ok());
   return losses;
