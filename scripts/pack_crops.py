@@ -38,13 +38,17 @@ def main():
                     help="crops per megapixel of the (downscaled) photo, at least one; replaces --per-image")
     ap.add_argument("--max-edge", type=int, default=1024, help="downscale larger photos to this longer edge")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--centre", action="store_true",
+                    help="one crop from the centre of each photo (a held-out set), not random ones")
+    ap.add_argument("--limit", type=int, default=0, help="only the first K photos (sorted by path)")
     a = ap.parse_args()
     rng = np.random.default_rng(a.seed)
     tmp = a.output + ".tmp"
     count = used = 0
     with open(tmp, "wb") as out:
         out.write(b"FCTCROP1" + struct.pack("<IQ", a.size, 0))
-        for path in photos(a.dirs):
+        paths = photos(a.dirs)
+        for path in paths[:a.limit] if a.limit > 0 else paths:
             try:
                 im = Image.open(path)
                 im = im.convert("RGB")
@@ -61,9 +65,14 @@ def main():
                 continue
             used += 1
             n = max(1, round(a.per_megapixel * h * w / 1e6)) if a.per_megapixel > 0 else a.per_image
+            if a.centre:
+                n = 1
             for _ in range(n):
-                y0 = int(rng.integers(0, h - a.size + 1))
-                x0 = int(rng.integers(0, w - a.size + 1))
+                if a.centre:  # as Pillow's centre crop: (w - size) // 2, (h - size) // 2
+                    y0, x0 = (h - a.size) // 2, (w - a.size) // 2
+                else:
+                    y0 = int(rng.integers(0, h - a.size + 1))
+                    x0 = int(rng.integers(0, w - a.size + 1))
                 out.write(np.ascontiguousarray(px[y0:y0 + a.size, x0:x0 + a.size]).tobytes())
                 count += 1
         if count == 0:

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The photo model's CPU training campaign: starts it, or resumes it, in the background on this
+# machine. One run spans sessions: its checkpoint (weights + Adam state) stays in $WORK while the
+# machine is kept; on a new machine the run restarts from the campaign's F16 weights in the
+# repository (models/campaign/, Adam state re-warmed). Evaluations go to the held-out BSDS500 test
+# crops, never Kodak. docs/training.md says why the recipe is what it is; models/README.md records
+# each session's steps and held-out curve.
+#
+#   bash scripts/cpu_campaign.sh start     # in the background: log $WORK/train.log, pid $WORK/pid
+#   bash scripts/cpu_campaign.sh status    # the last progress and evaluation lines
+#   bash scripts/cpu_campaign.sh stop      # ends the run (its last checkpoint stays)
+#   bash scripts/cpu_campaign.sh export    # F16 weights of the last checkpoint -> models/campaign/
+#
+# THREADS (default 1: one core stays free for building and measuring; 2 when the machine is idle),
+# DATA (default ../shared/data/train), STEPS (the run's total; the learning rate is held until 80%
+# of it), WORK (default /var/tmp/facet-campaign).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+WORK=${WORK:-/var/tmp/facet-campaign}
+DATA=${DATA:-../shared/data/train}
+THREADS=${THREADS:-1}
+STEPS=${STEPS:-1000000}
+ID=${ID:-facet-photo-campaign-1}
+FACET=${FACET:-build/facet}
+PYTHON=${PYTHON:-/usr/bin/python3}  # Debian's, with python3-pil and python3-numpy
+SAVED=models/campaign/$ID.safetensors.zst
+L7=0.0018,0.0035,0.0067,0.013,0.025,0.0483,0.0932
+MODEL=(--n 128 --m 192 --hyper-n 128 --groups 3 --chroma 48 --lambdas $L7)
+mkdir -p "$WORK"
+
+pack() {
+  if [ ! -f "$WORK/crops.bin" ]; then
+    # BSDS500 train + val and the Wikipedia photos; BSDS500 test stays held out.
+    "$PYTHON" scripts/pack_crops.py --size 256 --per-image 12 --seed 7 -o "$WORK/crops.bin" \
+      "$DATA/bsds500/train" "$DATA/bsds500/val" "$DATA/wikipedia-photos"
+  fi
+  if [ ! -f "$WORK/eval.bin" ]; then
+    "$PYTHON" scripts/pack_crops.py --size 256 --centre --limit 16 -o "$WORK/eval.bin" "$DATA/bsds500/test"
+  fi
+}
+
+case "${1:-status}" in
+  start)
+    if [ -f "$WORK/pid" ] && kill -0 "$(cat "$WORK/pid")" 2>/dev/null; then
+      echo "running already (pid $(cat "$WORK/pid"))"; exit 0
+    fi
+    pack
+    start=()
+    if [ -f "$WORK/ck.safetensors" ]; then start=(--resume)
+    elif [ -f "$SAVED" ]; then start=(--init "$SAVED")
+    fi
+    nohup "$FACET" train --data "$WORK/crops.bin" --eval "$WORK/eval.bin" "${MODEL[@]}" \
+      --rate-points per-image --batch 8 --patch 128 --lr 3e-4 --lr-schedule step --final-lr 0.2 --warmup 300 \
+      --steps "$STEPS" --threads "$THREADS" --checkpoint "$WORK/ck.safetensors" --checkpoint-every 500 \
+      --eval-every 2000 --log-every 200 --seed "$RANDOM" --model-id "$ID" "${start[@]}" \
+      >> "$WORK/train.log" 2>&1 &
+    echo $! > "$WORK/pid"
+    echo "started (pid $!, ${start[*]:-from scratch}); log $WORK/train.log"
+    ;;
+  status)
+    grep -E "^train step" "$WORK/train.log" | tail -n 1 || true
+    grep -E "^eval" "$WORK/train.log" | tail -n 7 || true
+    ;;
+  stop)
+    [ -f "$WORK/pid" ] && kill "$(cat "$WORK/pid")" 2>/dev/null && echo stopped || echo "not running"
+    ;;
+  export)
+    step=$("$PYTHON" - "$WORK/ck.safetensors" <<'PY'
+import json, struct, sys
+with open(sys.argv[1], "rb") as f:
+    n = struct.unpack("<Q", f.read(8))[0]
+    print(json.loads(f.read(n))["__metadata__"]["train.step"])
+PY
+)
+    mkdir -p models/campaign
+    pack
+    "$FACET" train --data "$WORK/eval.bin" "${MODEL[@]}" --checkpoint "$WORK/ck.safetensors" --resume \
+      --steps "$step" --f16-weights --model-id "$ID" -o "$WORK/export.safetensors.zst"
+    mv "$WORK/export.safetensors.zst" "$SAVED"
+    echo "exported step $step -> $SAVED"
+    ;;
+  *) echo "usage: $0 start|status|stop|export" >&2; exit 2 ;;
+esac
