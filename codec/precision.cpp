@@ -2,6 +2,7 @@
 #include "codec/precision.h"
 
 #include <ATen/autocast_mode.h>
+#include <torch/version.h>
 
 #include <fstream>
 #include <set>
@@ -32,39 +33,56 @@ TrainingPrecision resolve_precision(TrainingPrecision requested, const torch::De
   return fast ? TrainingPrecision::kBf16 : TrainingPrecision::kFp32;
 }
 
+namespace {
+
+// LibTorch 2.4 replaced the CPU/CUDA-specific autocast calls by ones that take the device type (the
+// old ones are deprecated there); 1.13 (Debian) has only the old ones.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+at::DeviceType autocast_device(bool cuda) { return cuda ? at::kCUDA : at::kCPU; }
+bool autocast_enabled(bool cuda) { return at::autocast::is_autocast_enabled(autocast_device(cuda)); }
+void set_autocast_enabled(bool cuda, bool on) { at::autocast::set_autocast_enabled(autocast_device(cuda), on); }
+at::ScalarType autocast_dtype(bool cuda) { return at::autocast::get_autocast_dtype(autocast_device(cuda)); }
+void set_autocast_dtype(bool cuda, at::ScalarType t) { at::autocast::set_autocast_dtype(autocast_device(cuda), t); }
+#else
+bool autocast_enabled(bool cuda) { return cuda ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled(); }
+void set_autocast_enabled(bool cuda, bool on) {
+  if (cuda) at::autocast::set_enabled(on);
+  else at::autocast::set_cpu_enabled(on);
+}
+at::ScalarType autocast_dtype(bool cuda) {
+  return cuda ? at::autocast::get_autocast_gpu_dtype() : at::autocast::get_autocast_cpu_dtype();
+}
+void set_autocast_dtype(bool cuda, at::ScalarType t) {
+  if (cuda) at::autocast::set_autocast_gpu_dtype(t);
+  else at::autocast::set_autocast_cpu_dtype(t);
+}
+#endif
+
+}  // namespace
+
 Bf16Autocast::Bf16Autocast(bool enable, const torch::Device& device) : cuda_(device.is_cuda()) {
-  previous_ = cuda_ ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();
-  previous_dtype_ = cuda_ ? at::autocast::get_autocast_gpu_dtype() : at::autocast::get_autocast_cpu_dtype();
-  if (cuda_) {
-    at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
-    at::autocast::set_enabled(enable);
-  } else {
-    at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-    at::autocast::set_cpu_enabled(enable);
-  }
+  previous_ = autocast_enabled(cuda_);
+  previous_dtype_ = autocast_dtype(cuda_);
+  set_autocast_dtype(cuda_, at::kBFloat16);
+  set_autocast_enabled(cuda_, enable);
   if (enable) at::autocast::increment_nesting();
   enabled_here_ = enable;
 }
 
 Bf16Autocast::~Bf16Autocast() {
   if (enabled_here_ && at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
-  if (cuda_) {
-    at::autocast::set_enabled(previous_);
-    at::autocast::set_autocast_gpu_dtype(previous_dtype_);
-  } else {
-    at::autocast::set_cpu_enabled(previous_);
-    at::autocast::set_autocast_cpu_dtype(previous_dtype_);
-  }
+  set_autocast_enabled(cuda_, previous_);
+  set_autocast_dtype(cuda_, previous_dtype_);
 }
 
-NoAutocast::NoAutocast() : cpu_(at::autocast::is_cpu_enabled()), cuda_(at::autocast::is_enabled()) {
-  at::autocast::set_cpu_enabled(false);
-  at::autocast::set_enabled(false);
+NoAutocast::NoAutocast() : cpu_(autocast_enabled(false)), cuda_(autocast_enabled(true)) {
+  set_autocast_enabled(false, false);
+  set_autocast_enabled(true, false);
 }
 
 NoAutocast::~NoAutocast() {
-  at::autocast::set_cpu_enabled(cpu_);
-  at::autocast::set_enabled(cuda_);
+  set_autocast_enabled(false, cpu_);
+  set_autocast_enabled(true, cuda_);
 }
 
 namespace {
