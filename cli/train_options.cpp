@@ -81,6 +81,9 @@ void add_trainer_options(CLI::App* cmd, TrainerCliOptions& o) {
   cmd->add_option("--m", t.config.m, "Latent channels")->capture_default_str();
   cmd->add_option("--hyper-n", t.config.hyper_n, "Hyper-latent channels")->capture_default_str();
   cmd->add_option("--groups", t.config.groups, "Latent groups, coarse to fine")->capture_default_str();
+  cmd->add_option("--synthesis-rate-scales", t.config.synthesis_rate_scales,
+                  "Photo model: per-rate-point channel scales inside the synthesis (new models)")
+      ->capture_default_str();
   cmd->add_option("--chroma", t.config.chroma, "Latent channels of the chroma group (the last ones; 0: none)")
       ->capture_default_str();
   cmd->add_option("--chroma-drop", t.chroma_drop_probability,

@@ -86,13 +86,14 @@ torch::Tensor tiled_analysis(PhotoModel& net, const torch::Tensor& x, int tile) 
 }
 
 // Synthesis straight into 8-bit samples of `image` (cropping the padding).
-void tiled_synthesis(PhotoModel& net, const torch::Tensor& y_hat, int tile, Image* image) {
+void tiled_synthesis(PhotoModel& net, const torch::Tensor& y_hat, const torch::Tensor& scales, int tile,
+                     Image* image) {
   const int lh = int(y_hat.size(2)), lw = int(y_hat.size(3));
   const int colors = image->color_channels();
   for_each_tile(
       lh, lw, tile,
       [&](int y0, int y1, int x0, int x1) {
-        return net->synthesis(y_hat.slice(2, y0, y1).slice(3, x0, x1));
+        return net->synthesis(y_hat.slice(2, y0, y1).slice(3, x0, x1), scales);
       },
       [&](const torch::Tensor& out, int oy, int ox, int ty, int tx, int th, int tw) {
         const int s = kLatentStride;
@@ -477,8 +478,9 @@ StatusOr<Image> decompress_fct(const FctFile& file, CodecModel& model, const Dec
   Status status = guard_torch([&]() -> Status {
     torch::NoGradGuard no_grad;
     auto y = torch::from_blob(y_hat.data(), {1, config.m, lh, lw}, torch::kFloat32);
-    y = (y * net->inverse_gain(rate_position(config, h.quality / 100.0))).contiguous();
-    tiled_synthesis(net, y, options.tile_latents, &image);
+    const double position = rate_position(config, h.quality / 100.0);
+    y = (y * net->inverse_gain(position)).contiguous();
+    tiled_synthesis(net, y, net->synthesis_scales(position), options.tile_latents, &image);
     return ok_status();
   });
   FACET_RETURN_IF_ERROR(status);

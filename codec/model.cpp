@@ -38,6 +38,8 @@ PhotoModelImpl::PhotoModelImpl(const ModelConfig& config) : config_(config) {
   z_density = register_module("z_density", FactorizedDensity(hn));
   log_gains = register_parameter("log_gains", torch::zeros({config.rate_points(), m}));
   log_inverse_gains = register_parameter("log_inverse_gains", torch::zeros({config.rate_points(), m}));
+  if (config.synthesis_rate_scales)
+    log_synthesis_scales = register_parameter("log_synthesis_scales", torch::zeros({config.rate_points(), 3 * n}));
   // Start the rate points apart: higher lambda, finer quantization (larger gain).
   {
     torch::NoGradGuard no_grad;
@@ -69,8 +71,26 @@ torch::Tensor PhotoModelImpl::interpolated_exp(const torch::Tensor& log_table, d
 // Under bf16 autocast (training) the transforms run their convolutions in bf16; their outputs are
 // fp32 again for the quantizer, the hyperprior and the loss.
 torch::Tensor PhotoModelImpl::analysis(const torch::Tensor& x) { return g_a->forward(x).to(torch::kFloat32); }
-torch::Tensor PhotoModelImpl::synthesis(const torch::Tensor& y_hat) {
-  return g_s->forward(y_hat).to(torch::kFloat32);
+torch::Tensor PhotoModelImpl::synthesis(const torch::Tensor& y_hat, const torch::Tensor& scales) {
+  if (!scales.defined()) return g_s->forward(y_hat).to(torch::kFloat32);
+  // Layers: up, igdn, up, igdn, up, igdn, up; the k-th inverse GDN's output is scaled by scales[:, k].
+  torch::Tensor h = y_hat;
+  int scaled = 0;
+  for (const auto& layer : g_s->children()) {
+    if (auto* up = layer->as<UpsampleImpl>()) {
+      h = up->forward(h);
+    } else if (auto* gdn = layer->as<GdnImpl>()) {
+      h = gdn->forward(h);
+      auto s = scales.select(1, scaled++).unsqueeze(-1).unsqueeze(-1);  // [B, N, 1, 1]
+      h = h * s.to(h.scalar_type());
+    }
+  }
+  return h.to(torch::kFloat32);
+}
+
+torch::Tensor PhotoModelImpl::synthesis_scales(double t) {
+  if (!log_synthesis_scales.defined()) return torch::Tensor();
+  return interpolated_exp(log_synthesis_scales, t).view({1, 3, config_.n});
 }
 
 // The hyperprior stays fp32 under autocast: its means and scales set the rate, and its tensors are
@@ -91,8 +111,8 @@ std::pair<torch::Tensor, torch::Tensor> PhotoModelImpl::hyper_synthesis(const to
 
 ForwardResult PhotoModelImpl::forward(const torch::Tensor& x, int rate_point, int kept_groups,
                                      bool noisy, bool keep_chroma, bool also_without_chroma) {
-  return forward_with_gains(x, gain(rate_point), inverse_gain(rate_point), kept_groups, noisy, keep_chroma,
-                            also_without_chroma);
+  return forward_with_gains(x, gain(rate_point), inverse_gain(rate_point), synthesis_scales(rate_point), kept_groups,
+                            noisy, keep_chroma, also_without_chroma);
 }
 
 ForwardResult PhotoModelImpl::forward(const torch::Tensor& x, const torch::Tensor& rate_points, int kept_groups,
@@ -101,11 +121,15 @@ ForwardResult PhotoModelImpl::forward(const torch::Tensor& x, const torch::Tenso
   auto index = rate_points.to(log_gains.device(), torch::kInt64);
   auto g = torch::exp(log_gains.index_select(0, index)).view({b, m, 1, 1});
   auto ig = torch::exp(log_inverse_gains.index_select(0, index)).view({b, m, 1, 1});
-  return forward_with_gains(x, g, ig, kept_groups, noisy, keep_chroma, also_without_chroma);
+  torch::Tensor scales;
+  if (log_synthesis_scales.defined())
+    scales = torch::exp(log_synthesis_scales.index_select(0, index)).view({b, 3, config_.n});
+  return forward_with_gains(x, g, ig, scales, kept_groups, noisy, keep_chroma, also_without_chroma);
 }
 
 ForwardResult PhotoModelImpl::forward_with_gains(const torch::Tensor& x, const torch::Tensor& gain,
-                                                 const torch::Tensor& inverse_gain, int kept_groups, bool noisy,
+                                                 const torch::Tensor& inverse_gain,
+                                                 const torch::Tensor& synthesis_scales, int kept_groups, bool noisy,
                                                  bool keep_chroma, bool also_without_chroma) {
   const int m = config_.m;
   auto y = analysis(x) * gain;
@@ -131,11 +155,12 @@ ForwardResult PhotoModelImpl::forward_with_gains(const torch::Tensor& x, const t
   if (!keep_chroma && config_.chroma > 0) mask.narrow(1, structure, config_.chroma).zero_();
   if (kept_groups < config_.groups || (!keep_chroma && config_.chroma > 0)) y_hat = mask * y_hat + (1 - mask) * mean;
   ForwardResult r;
-  r.x_hat = synthesis(y_hat * inverse_gain);
+  r.x_hat = synthesis(y_hat * inverse_gain, synthesis_scales);
   if (also_without_chroma && keep_chroma && config_.chroma > 0) {
     auto luma_mask = mask.clone();
     luma_mask.narrow(1, structure, config_.chroma).zero_();
-    r.x_hat_without_chroma = synthesis((luma_mask * y_hat + (1 - luma_mask) * mean) * inverse_gain);
+    r.x_hat_without_chroma =
+        synthesis((luma_mask * y_hat + (1 - luma_mask) * mean) * inverse_gain, synthesis_scales);
   }
   r.y_likelihoods = y_likelihoods;
   {

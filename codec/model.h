@@ -53,18 +53,25 @@ class PhotoModelImpl : public torch::nn::Module {
   // h_s as a LibTorch graph (training). Returns {mean, scale_raw} with sigma =
   // max(softplus(scale_raw), kMinScale); coding uses the bit-exact twin in hyper_synthesis.h.
   std::pair<torch::Tensor, torch::Tensor> hyper_synthesis(const torch::Tensor& z_hat);
-  torch::Tensor synthesis(const torch::Tensor& y_hat);     // g_s
+  // g_s. scales: the rate point's channel scales after each inverse GDN ([1 or B, 3, N], from
+  // synthesis_scales), or undefined for a model without them.
+  torch::Tensor synthesis(const torch::Tensor& y_hat, const torch::Tensor& scales = torch::Tensor());
+  // The synthesis scales at a continuous rate position t (as gain(t)); undefined when the model
+  // has none.
+  torch::Tensor synthesis_scales(double t);
 
   torch::nn::Sequential g_a{nullptr}, g_s{nullptr}, h_a{nullptr};
   Upsample hs_up1{nullptr}, hs_up2{nullptr};
   torch::nn::Conv2d hs_out{nullptr};
   FactorizedDensity z_density{nullptr};
   torch::Tensor log_gains, log_inverse_gains;  // [rate_points, M]
+  torch::Tensor log_synthesis_scales;           // [rate_points, 3 * N] (config.synthesis_rate_scales)
 
  private:
   // Gains and inverse gains for each image: [B, M, 1, 1].
   ForwardResult forward_with_gains(const torch::Tensor& x, const torch::Tensor& gain, const torch::Tensor& inverse_gain,
-                                   int kept_groups, bool noisy, bool keep_chroma, bool also_without_chroma);
+                                   const torch::Tensor& synthesis_scales, int kept_groups, bool noisy,
+                                   bool keep_chroma, bool also_without_chroma);
   // exp of the row-wise linear interpolation of log_table ([rate_points, M]) at position t.
   torch::Tensor interpolated_exp(const torch::Tensor& log_table, double t) const;
 

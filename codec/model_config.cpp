@@ -33,6 +33,7 @@ std::map<std::string, std::string> ModelConfig::to_metadata() const {
           {"facet.groups", std::to_string(groups)},
           {"facet.lambdas", l.str()}};
   if (chroma > 0) md["facet.chroma"] = std::to_string(chroma);
+  if (synthesis_rate_scales) md["facet.synthesis_rate_scales"] = "1";
   return md;
 }
 
@@ -59,6 +60,12 @@ StatusOr<ModelConfig> ModelConfig::from_metadata(const std::map<std::string, std
   FACET_ASSIGN_OR_RETURN(c.m, get_int("facet.m"));
   FACET_ASSIGN_OR_RETURN(c.hyper_n, get_int("facet.hyper_n"));
   FACET_ASSIGN_OR_RETURN(c.groups, get_int("facet.groups"));
+  if (md.count("facet.synthesis_rate_scales")) {
+    int flag = 0;
+    FACET_ASSIGN_OR_RETURN(flag, get_int("facet.synthesis_rate_scales"));
+    FACET_RETURN_ERROR_IF(flag != 0 && flag != 1, kCorrupt, "facet.synthesis_rate_scales must be 0 or 1");
+    c.synthesis_rate_scales = flag == 1;
+  }
   if (md.count("facet.chroma")) {
     FACET_ASSIGN_OR_RETURN(c.chroma, get_int("facet.chroma"));
   }

@@ -18,6 +18,10 @@ struct ModelConfig {
   // Rate points of the variable-rate model: one learned gain vector per lambda (increasing).
   std::vector<double> lambdas = {0.0018, 0.0035, 0.0067, 0.013, 0.025, 0.0483};
   std::string model_id = "facet-photo";
+  // The synthesis scales the channels after each of its inverse GDNs by a learned vector per rate
+  // point (interpolated between rate points like the gains), so that the one decoder can treat the
+  // quantization noise of each rate differently. Off in the models made before it.
+  bool synthesis_rate_scales = false;
 
   int group_channels() const { return (m - chroma) / groups; }
   int structure_channels() const { return m - chroma; }

@@ -5,6 +5,8 @@
 #include <cmath>
 
 #include "codec/checkpoint.h"
+#include "codec/codec.h"
+#include "codec/codec_test_support.h"
 #include "codec/layers.h"
 #include "codec/model.h"
 #include "codec/precision.h"
@@ -109,6 +111,55 @@ TEST_CASE("PhotoModelForwardUnderBf16KeepsTheRateInFp32", "[precision]") {
   CHECK(bf16.z_likelihoods.scalar_type() == torch::kFloat32);
   // bf16 keeps 8 significant bits: the reconstructions agree to about 1%.
   CHECK((bf16.x_hat - fp32.x_hat).abs().max().item<double>() < 0.05);
+}
+
+TEST_CASE("SynthesisRateScalesStartAsIdentityTrainAndReachTheDecoder", "[layers][codec]") {
+  ModelConfig c;
+  c.n = 16;
+  c.m = 24;
+  c.hyper_n = 16;
+  c.groups = 1;
+  c.lambdas = {0.005, 0.02};
+  c.model_id = "scaled-test";
+  c.synthesis_rate_scales = true;
+  torch::manual_seed(4);
+  PhotoModel model(c);
+  REQUIRE(model->log_synthesis_scales.defined());
+  auto x = torch::rand({2, 3, 64, 64});
+  // At initialization the scales are 1: the same decode as without them.
+  auto y = torch::randn({2, 24, 4, 4});
+  CHECK(torch::allclose(model->synthesis(y, model->synthesis_scales(0.5)), model->synthesis(y)));
+  // One rate point per image: the scales of both rate points get a gradient.
+  auto r = model->forward(x, torch::tensor({0, 1}, torch::kInt64), 1, /*noisy=*/true);
+  (r.x_hat - x).square().mean().backward();
+  REQUIRE(model->log_synthesis_scales.grad().defined());
+  CHECK(model->log_synthesis_scales.grad()[0].ne(0).any().item<bool>());
+  CHECK(model->log_synthesis_scales.grad()[1].ne(0).any().item<bool>());
+  // The flag travels in the weights file; the decoder applies the scales of the file's quality.
+  CHECK(c.to_metadata().at("facet.synthesis_rate_scales") == "1");
+  auto again = ModelConfig::from_metadata(c.to_metadata());
+  REQUIRE(again.ok());
+  CHECK(again->synthesis_rate_scales);
+  CHECK_FALSE(ModelConfig::from_metadata(ModelConfig().to_metadata())->synthesis_rate_scales);
+  auto codec_model = test::untrained_model(c, 4);
+  {
+    torch::NoGradGuard no_grad;
+    codec_model->bundle.net->log_synthesis_scales.fill_(std::log(0.5));  // every scale halves
+  }
+  const Image image = test::corpus_image(64, 64);
+  CompressOptions options;
+  options.quality = 50;
+  auto file = compress_image(image, *codec_model, options);
+  REQUIRE(file.ok());
+  auto scaled = decompress_image(file->data(), file->size(), *codec_model, DecompressOptions());
+  {
+    torch::NoGradGuard no_grad;
+    codec_model->bundle.net->log_synthesis_scales.zero_();
+  }
+  auto plain = decompress_image(file->data(), file->size(), *codec_model, DecompressOptions());
+  REQUIRE(scaled.ok());
+  REQUIRE(plain.ok());
+  CHECK(scaled->samples != plain->samples);
 }
 
 TEST_CASE("StepScheduleHoldsThePeakTo80Percent", "[schedule]") {
