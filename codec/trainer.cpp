@@ -169,6 +169,8 @@ Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, cons
     auto window_start = Clock::now();
     StepBudget budget(o.time_budget_seconds, o.steps);
     const std::vector<torch::Tensor> parameters = model->parameters();
+    const torch::Tensor lambda_table =
+        torch::tensor(o.config.lambdas, torch::TensorOptions(torch::kFloat64)).to(device, torch::kFloat32);
     // Where a fine-tune or a resumed run starts, on the held-out crops (the run's reference point).
     if (eval_crops && o.eval_every > 0 && (o.resume || o.init)) evaluate(model, held_out, o, step, report);
     for (; step < budget.total(); ++step) {
@@ -185,9 +187,8 @@ Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, cons
       std::vector<int64_t> image_points(o.batch, k);
       if (o.rate_point_sampling == TrainOptions::RatePointSampling::kPerImage)
         for (auto& p : image_points) p = rate_point(rng);
-      std::vector<double> image_lambdas;
-      for (auto p : image_points) image_lambdas.push_back(o.config.lambdas[p]);
-      const auto lambdas = torch::tensor(image_lambdas, torch::TensorOptions(torch::kFloat64)).to(device, torch::kFloat32);
+      const auto points = torch::tensor(image_points, torch::TensorOptions(torch::kInt64)).to(device);
+      const auto lambdas = lambda_table.index_select(0, points);
       const int groups = (o.config.groups > 1 && truncate(rng)) ? kept(rng) : o.config.groups;
       const bool chroma_step = drop_chroma(rng);
       const bool paired = chroma_step && o.chroma_drop_mode == TrainOptions::ChromaDropMode::kPaired;
@@ -195,7 +196,6 @@ Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, cons
       ForwardResult r;
       {
         Bf16Autocast autocast(bf16, device);
-        const auto points = torch::tensor(image_points, torch::TensorOptions(torch::kInt64));
         r = model->forward(x, points, groups, /*noisy=*/true, keep_chroma, /*also_without_chroma=*/paired);
       }
       Loss l = rate_distortion(r, keep_chroma ? x : luma_of(x), lambdas);
