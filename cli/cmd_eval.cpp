@@ -16,6 +16,9 @@
 #include "eval/bd_rate.h"
 #include "eval/disentanglement.h"
 #include "eval/metrics.h"
+#include "eval/sap.h"
+
+#include <nlohmann/json.hpp>
 
 namespace facet::cli {
 namespace {
@@ -373,10 +376,14 @@ struct EvalSpritesOptions {
   int held_out = 1000;
   uint64_t seed = 12345;
   int threads = 0;
+  bool json = false;
 };
 
 Status eval_disentanglement(const EvalSpritesOptions& o) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
+  // With --json the report is one JSON document on standard output; the text goes to stderr.
+  FILE* text = o.json ? stderr : stdout;
+  nlohmann::json report;
   at::set_num_threads(resolve_threads(o.threads));
   FACET_ASSIGN_OR_RETURN(std::shared_ptr<CodecModel> model, load_model_option(o.model));
   FACET_RETURN_ERROR_IF(!model->is_sprites(), kInvalidArgument, "eval disentanglement needs a sprites model (--model)");
@@ -410,33 +417,89 @@ Status eval_disentanglement(const EvalSpritesOptions& o) {
     }
     return represent(truth->values, n);
   };
-  std::printf("model %s (%s): %d latents, beta %.3g, %zu stored:", sprites.net->config().model_id.c_str(),
+  std::fprintf(text, "model %s (%s): %d latents, beta %.3g, %zu stored:", sprites.net->config().model_id.c_str(),
               model->path.c_str(), sprites.net->config().latents, sprites.net->config().beta, sprites.info.stored.size());
   for (const auto& s : sprites.info.stored)
-    std::printf(" z%d=%s (KL %.2f nats, MI %.2f nats, step %.3f)", s.latent, s.name.c_str(), s.kl, s.mutual_info, s.step);
-  std::printf("\n");
+    std::fprintf(text, " z%d=%s (KL %.2f nats, MI %.2f nats, step %.3f)", s.latent, s.name.c_str(), s.kl, s.mutual_info, s.step);
+  std::fprintf(text, "\n");
   FactorMatrix train_truth, test_truth;
   FACET_ASSIGN_OR_RETURN(CodeMatrix train, sample(o.seed, size_t(o.points), &train_truth));
   FACET_ASSIGN_OR_RETURN(CodeMatrix test, sample(o.seed + 1, size_t(o.points / 2), &test_truth));
-  FACET_ASSIGN_OR_RETURN(MigResult mig, compute_mig(train, train_truth, 20));
-  std::printf("MIG %.3f (%d points, 20-bin histograms of the posterior means; per factor:", mig.mig, o.points);
-  for (int k = 0; k < 5; ++k) std::printf(" %s %.3f", kSpriteFactorNames[k], mig.per_factor[k]);
-  std::printf(")\n");
-  FACET_ASSIGN_OR_RETURN(SapResult sap_c, compute_sap(train, train_truth, test, test_truth, SapVariant::kContinuous));
+  const int bins = 20;
+  FACET_ASSIGN_OR_RETURN(MigResult mig, compute_mig(train, train_truth, bins));
+  std::fprintf(text, "MIG %.3f (%d points, %d-bin histograms of the posterior means; per factor:", mig.mig, o.points, bins);
+  for (int k = 0; k < 5; ++k) std::fprintf(text, " %s %.3f", kSpriteFactorNames[k], mig.per_factor[k]);
+  std::fprintf(text, ")\n");
   FACET_ASSIGN_OR_RETURN(SapResult sap_d, compute_sap(train, train_truth, test, test_truth, SapVariant::kDiscrete));
-  std::printf("SAP %.3f (continuous: R^2 of 1-D linear fits), %.3f (discrete: 1-D nearest class mean)\n", sap_c.sap,
-              sap_d.sap);
-  FACET_ASSIGN_OR_RETURN(DciResult dci, compute_dci(train, train_truth, test, test_truth, DciOptions{}));
-  std::printf("DCI (gradient-boosted trees, %d train / %d test): disentanglement %.3f, completeness %.3f, "
+  FACET_ASSIGN_OR_RETURN(SapResult sap_c, compute_sap(train, train_truth, test, test_truth, SapVariant::kContinuous));
+  std::fprintf(text,
+               "SAP %.3f (discrete, as published: 1-D linear SVMs, liblinear's LinearSVC with C 0.01 and balanced "
+               "class weights, accuracy on the %d test points; per factor:",
+               sap_d.sap, o.points / 2);
+  for (int k = 0; k < 5; ++k) std::fprintf(text, " %s %.3f", kSpriteFactorNames[k], sap_d.per_factor[k]);
+  std::fprintf(text, "); continuous variant %.3f (R^2 of 1-D linear fits)\n", sap_c.sap);
+  const DciOptions dci_options;
+  FACET_ASSIGN_OR_RETURN(DciResult dci, compute_dci(train, train_truth, test, test_truth, dci_options));
+  std::fprintf(text, "DCI (gradient-boosted trees, %d train / %d test): disentanglement %.3f, completeness %.3f, "
               "informativeness train %.3f test %.3f\n",
               o.points, o.points / 2, dci.disentanglement, dci.completeness, dci.informativeness_train,
               dci.informativeness_test);
   GroundTruthSampler sampler;
   sampler.factor_sizes.assign(kSpriteFactorSizes.begin(), kSpriteFactorSizes.end());
   sampler.represent = [&](const FactorMatrix& f) { return represent(f.values, f.rows); };
-  FACET_ASSIGN_OR_RETURN(FactorVaeResult fv, compute_factor_vae_score(sampler, o.seed + 2, FactorVaeOptions{}));
-  std::printf("FactorVAE score %.3f (eval accuracy; train %.3f, %zu active dimensions)\n", fv.eval_accuracy,
-              fv.train_accuracy, size_t(fv.num_active_dims));
+  const FactorVaeOptions fv_options;
+  FACET_ASSIGN_OR_RETURN(FactorVaeResult fv, compute_factor_vae_score(sampler, o.seed + 2, fv_options));
+  std::fprintf(text,
+               "FactorVAE score %.3f (eval accuracy on %d votes; train %.3f on %d; batches of %d; pruning: a latent "
+               "is kept when its std over %d samples is >= %.3g, as in disentanglement_lib's study: kept %d of "
+               "%zu)\n",
+               fv.eval_accuracy, fv_options.num_eval, fv.train_accuracy, fv_options.num_train, fv_options.batch_size,
+               fv_options.num_variance_estimate, fv_options.prune_std_threshold, fv.num_active_dims,
+               fv.global_variances.size());
+
+  auto per_factor = [](const std::vector<double>& values) {
+    nlohmann::json j = nlohmann::json::object();
+    for (size_t k = 0; k < values.size() && k < 5; ++k) j[kSpriteFactorNames[k]] = values[k];
+    return j;
+  };
+  const nlohmann::json split = {{"train_points", o.points}, {"test_points", o.points / 2},
+                                {"train_seed", o.seed}, {"test_seed", o.seed + 1}};
+  report["model"] = {{"id", sprites.net->config().model_id}, {"path", model->path},
+                     {"latents", sprites.net->config().latents}};
+  report["codes"] = "posterior means of the encoder on sprites of Facet's own dSprites-like renderer";
+  report["factors"] = {{"names", std::vector<std::string>(kSpriteFactorNames.begin(), kSpriteFactorNames.end())},
+                       {"sizes", std::vector<int>(kSpriteFactorSizes.begin(), kSpriteFactorSizes.end())}};
+  report["metrics"]["mig"] = {{"value", mig.mig}, {"per_factor", per_factor(mig.per_factor)},
+                              {"settings", {{"bins", bins}, {"discretization", "np.histogram edges per latent"},
+                                            {"mutual_information", "plug-in, nats"}, {"points", o.points},
+                                            {"seed", o.seed}}}};
+  report["metrics"]["sap"] = {
+      {"value", sap_d.sap}, {"variant", "discrete"}, {"per_factor", per_factor(sap_d.per_factor)},
+      {"score_matrix", sap_d.score_matrix},
+      {"settings", {{"classifier", "linear SVM per latent and factor (liblinear L2R_L2LOSS_SVC_DUAL, as LinearSVC)"},
+                    {"C", 0.01}, {"class_weight", "balanced"}, {"multi_class", "one-vs-rest"},
+                    {"intercept_scaling", 1}, {"tolerance", 1e-4}, {"score", "test accuracy"}, {"split", split}}}};
+  report["metrics"]["sap_continuous"] = {
+      {"value", sap_c.sap}, {"variant", "continuous"}, {"per_factor", per_factor(sap_c.per_factor)},
+      {"score_matrix", sap_c.score_matrix},
+      {"settings", {{"score", "R^2 of a 1-D linear regression on the train split"}, {"split", split}}}};
+  report["metrics"]["dci"] = {
+      {"disentanglement", dci.disentanglement}, {"completeness", dci.completeness},
+      {"informativeness_train", dci.informativeness_train}, {"informativeness_test", dci.informativeness_test},
+      {"importance", dci.importance},
+      {"settings", {{"predictor", "gradient-boosted trees (as sklearn GradientBoostingClassifier)"},
+                    {"stages", dci_options.num_stages}, {"learning_rate", dci_options.learning_rate},
+                    {"max_depth", dci_options.max_depth}, {"histogram_bins", dci_options.max_bins},
+                    {"split", split}}}};
+  report["metrics"]["factor_vae"] = {
+      {"value", fv.eval_accuracy}, {"train_accuracy", fv.train_accuracy},
+      {"settings", {{"batch_size", fv_options.batch_size}, {"train_votes", fv_options.num_train},
+                    {"eval_votes", fv_options.num_eval}, {"variance_samples", fv_options.num_variance_estimate},
+                    {"seed", o.seed + 2},
+                    {"pruning", {{"rule", "std >= threshold (disentanglement_lib's study, prune_dims.threshold)"},
+                                 {"threshold", fv_options.prune_std_threshold},
+                                 {"kept", fv.num_active_dims},
+                                 {"latents", fv.global_variances.size()}}}}}};
 
   // The codec on held-out sprites, and the posX edit.
   std::mt19937_64 rng(o.seed + 3);
@@ -496,14 +559,22 @@ Status eval_disentanglement(const EvalSpritesOptions& o) {
       ++edits;
     }
   }
-  std::printf("codec on %d held-out sprites (seed %llu): %.1f payload bits per sprite (stream bytes; %.1f ideal), "
+  std::fprintf(text, "codec on %d held-out sprites (seed %llu): %.1f payload bits per sprite (stream bytes; %.1f ideal), "
               "%.1f bytes per file with header; pixel accuracy %.4f, IoU %.4f\n",
               o.held_out, (unsigned long long)(o.seed + 3), payload_bits / o.held_out, ideal / o.held_out,
               file_bytes / o.held_out, accuracy / o.held_out, iou / o.held_out);
   if (edits)
-    std::printf("edit --set posX: %d sprites moved to a random posX; decoded centroid shift vs expected: mean error "
+    std::fprintf(text, "edit --set posX: %d sprites moved to a random posX; decoded centroid shift vs expected: mean error "
                 "%.3f px, %.1f%% within one position step (1 px)\n",
                 edits, shift_error / edits, 100.0 * within / edits);
+  report["codec"] = {{"held_out", o.held_out}, {"seed", o.seed + 3},
+                     {"payload_bits_per_sprite", payload_bits / o.held_out},
+                     {"ideal_bits_per_sprite", ideal / o.held_out}, {"file_bytes", file_bytes / o.held_out},
+                     {"pixel_accuracy", accuracy / o.held_out}, {"iou", iou / o.held_out}};
+  if (edits)
+    report["codec"]["posx_edit"] = {{"sprites", edits}, {"mean_error_px", shift_error / edits},
+                                    {"within_one_step", double(within) / edits}};
+  if (o.json) std::printf("%s\n", report.dump(2).c_str());
   return ok_status();
 }
 
@@ -538,6 +609,7 @@ void add_eval_command(CLI::App& app, Runner* run) {
   dis->add_option("--held-out", d->held_out, "Held-out sprites for the codec measurement")->capture_default_str();
   dis->add_option("--seed", d->seed, "Seed")->capture_default_str();
   dis->add_option("--threads", d->threads, "Threads (default: all cores)");
+  dis->add_flag("--json", d->json, "Print every metric with its variant and settings as JSON (the text goes to stderr)");
   dis->callback([d, run] {
     *run = [d] {
       Status s = eval_disentanglement(*d);

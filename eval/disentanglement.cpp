@@ -1,5 +1,5 @@
-// MIG, SAP, DCI and the FactorVAE score (definitions and every deviation from
-// disentanglement_lib in disentanglement.h).
+// MIG, DCI and the FactorVAE score (definitions and every deviation from disentanglement_lib in
+// disentanglement.h; SAP is in sap.cpp).
 #include "eval/disentanglement.h"
 
 #include <algorithm>
@@ -58,8 +58,10 @@ Status check_pair(const CodeMatrix& codes, const FactorMatrix& factors, const st
   return ok_status();
 }
 
-Status check_splits(const CodeMatrix& train_codes, const FactorMatrix& train_factors,
-                    const CodeMatrix& test_codes, const FactorMatrix& test_factors) {
+}  // namespace
+
+Status validate_splits(const CodeMatrix& train_codes, const FactorMatrix& train_factors,
+                       const CodeMatrix& test_codes, const FactorMatrix& test_factors) {
   FACET_RETURN_IF_ERROR(check_pair(train_codes, train_factors, "train"));
   FACET_RETURN_IF_ERROR(check_pair(test_codes, test_factors, "test"));
   FACET_RETURN_ERROR_IF(train_codes.cols != test_codes.cols, kInvalidArgument,
@@ -70,6 +72,8 @@ Status check_splits(const CodeMatrix& train_codes, const FactorMatrix& train_fac
                             " factors but the test data " + std::to_string(test_factors.cols));
   return ok_status();
 }
+
+namespace {
 
 // ---------------------------------------------------------------------------------------------
 // Shared helpers.
@@ -153,28 +157,6 @@ std::vector<int> digitize(const std::vector<double>& x, int bins) {
     out[i] = b;
   }
   return out;
-}
-
-// Mean over columns of (largest - second largest) of a rows x cols matrix; fills per_column.
-double mean_top_two_gap(const std::vector<double>& m, size_t rows, size_t cols,
-                        std::vector<double>& per_column) {
-  per_column.assign(cols, 0);
-  double total = 0;
-  for (size_t c = 0; c < cols; ++c) {
-    double first = -std::numeric_limits<double>::infinity(), second = first;
-    for (size_t r = 0; r < rows; ++r) {
-      const double v = m[r * cols + c];
-      if (v > first) {
-        second = first;
-        first = v;
-      } else if (v > second) {
-        second = v;
-      }
-    }
-    per_column[c] = first - second;
-    total += per_column[c];
-  }
-  return total / double(cols);
 }
 
 // Unbiased uniform integer in [0, n), n >= 1, the same on every standard library.
@@ -770,6 +752,27 @@ Status cast_votes(const GroundTruthSampler& sampler, const FactorVaeOptions& opt
 
 // ---------------------------------------------------------------------------------------------
 
+double mean_top_two_gap(const std::vector<double>& m, size_t rows, size_t cols,
+                        std::vector<double>& per_column) {
+  per_column.assign(cols, 0);
+  double total = 0;
+  for (size_t c = 0; c < cols; ++c) {
+    double first = -std::numeric_limits<double>::infinity(), second = first;
+    for (size_t r = 0; r < rows; ++r) {
+      const double v = m[r * cols + c];
+      if (v > first) {
+        second = first;
+        first = v;
+      } else if (v > second) {
+        second = v;
+      }
+    }
+    per_column[c] = first - second;
+    total += per_column[c];
+  }
+  return total / double(cols);
+}
+
 StatusOr<MigResult> compute_mig(const CodeMatrix& codes, const FactorMatrix& factors, int bins) {
   FACET_RETURN_IF_ERROR(check_pair(codes, factors, "MIG"));
   FACET_RETURN_ERROR_IF(bins < 1, kInvalidArgument,
@@ -811,66 +814,6 @@ StatusOr<MigResult> compute_mig(const CodeMatrix& codes, const FactorMatrix& fac
   return result;
 }
 
-StatusOr<SapResult> compute_sap(const CodeMatrix& train_codes, const FactorMatrix& train_factors,
-                                const CodeMatrix& test_codes, const FactorMatrix& test_factors,
-                                SapVariant variant) {
-  FACET_RETURN_IF_ERROR(check_splits(train_codes, train_factors, test_codes, test_factors));
-  FACET_RETURN_ERROR_IF(
-      train_codes.cols < 2, kInvalidArgument,
-      "SAP needs at least 2 code dimensions, got " + std::to_string(train_codes.cols));
-  const size_t d = train_codes.cols, k = train_factors.cols, n = train_codes.rows;
-  SapResult result;
-  result.score_matrix.assign(d * k, 0.0);
-  for (size_t j = 0; j < k; ++j) {
-    const std::vector<int> train_labels = factor_column(train_factors, j);
-    if (variant == SapVariant::kContinuous) {
-      double y_mean = 0;
-      for (int v : train_labels) y_mean += v;
-      y_mean /= double(n);
-      for (size_t i = 0; i < d; ++i) {
-        double x_mean = 0;
-        for (size_t r = 0; r < n; ++r) x_mean += train_codes.at(r, i);
-        x_mean /= double(n);
-        double cov = 0, var_x = 0, var_y = 0;
-        for (size_t r = 0; r < n; ++r) {
-          const double dx = train_codes.at(r, i) - x_mean, dy = train_labels[r] - y_mean;
-          cov += dx * dy;
-          var_x += dx * dx;
-          var_y += dy * dy;
-        }
-        const double ddof = double(std::max<size_t>(n - 1, 1));  // np.cov's ddof = 1
-        cov /= ddof;
-        var_x /= ddof;
-        var_y /= ddof;
-        result.score_matrix[i * k + j] =
-            (var_x > 1e-12 && var_y > 0) ? cov * cov / (var_x * var_y) : 0.0;
-      }
-      continue;
-    }
-    // Nearest class mean on each code dimension.
-    std::vector<int> compacted = train_labels;
-    const std::vector<int> classes = compact(compacted);
-    std::vector<double> counts(classes.size(), 0.0), means(classes.size());
-    for (int c : compacted) counts[c] += 1;
-    for (size_t i = 0; i < d; ++i) {
-      std::fill(means.begin(), means.end(), 0.0);
-      for (size_t r = 0; r < n; ++r) means[compacted[r]] += train_codes.at(r, i);
-      for (size_t c = 0; c < classes.size(); ++c) means[c] /= counts[c];
-      size_t hits = 0;
-      for (size_t r = 0; r < test_codes.rows; ++r) {
-        const double x = test_codes.at(r, i);
-        size_t best = 0;
-        for (size_t c = 1; c < classes.size(); ++c)
-          if (std::abs(x - means[c]) < std::abs(x - means[best])) best = c;
-        hits += classes[best] == test_factors.at(r, j);
-      }
-      result.score_matrix[i * k + j] = double(hits) / double(test_codes.rows);
-    }
-  }
-  result.sap = mean_top_two_gap(result.score_matrix, d, k, result.per_factor);
-  return result;
-}
-
 StatusOr<DciResult> dci_from_importance(const std::vector<double>& importance, size_t num_codes,
                                         size_t num_factors) {
   FACET_RETURN_ERROR_IF(num_codes < 2 || num_factors < 2, kInvalidArgument,
@@ -890,7 +833,7 @@ StatusOr<DciResult> dci_from_importance(const std::vector<double>& importance, s
 StatusOr<DciResult> compute_dci(const CodeMatrix& train_codes, const FactorMatrix& train_factors,
                                 const CodeMatrix& test_codes, const FactorMatrix& test_factors,
                                 const DciOptions& options) {
-  FACET_RETURN_IF_ERROR(check_splits(train_codes, train_factors, test_codes, test_factors));
+  FACET_RETURN_IF_ERROR(validate_splits(train_codes, train_factors, test_codes, test_factors));
   const size_t d = train_codes.cols, k = train_factors.cols;
   FACET_RETURN_ERROR_IF(d < 2 || k < 2, kInvalidArgument,
                         "DCI needs at least 2 code dimensions and 2 factors, got " +
@@ -983,8 +926,8 @@ StatusOr<FactorVaeResult> compute_factor_vae_score(const GroundTruthSampler& sam
                         "FactorVAE needs at least one train and one eval vote");
   FACET_RETURN_ERROR_IF(options.num_variance_estimate < 2, kInvalidArgument,
                         "FactorVAE needs at least 2 samples to estimate variances");
-  FACET_RETURN_ERROR_IF(!(options.prune_variance_threshold >= 0), kInvalidArgument,
-                        "FactorVAE prune threshold must be >= 0");
+  FACET_RETURN_ERROR_IF(!(options.prune_std_threshold >= 0) || !std::isfinite(options.prune_std_threshold),
+                        kInvalidArgument, "FactorVAE prune threshold (a standard deviation) must be finite and >= 0");
 
   std::mt19937_64 rng(seed);
   size_t dims = 0;
@@ -1006,7 +949,7 @@ StatusOr<FactorVaeResult> compute_factor_vae_score(const GroundTruthSampler& sam
   for (size_t d = 0; d < dims; ++d) {
     result.global_variances[d] = column_variance(all, d);
     result.active[d] = result.global_variances[d] > 0 &&
-                       result.global_variances[d] >= options.prune_variance_threshold;
+                       std::sqrt(result.global_variances[d]) >= options.prune_std_threshold;
     result.num_active_dims += result.active[d] ? 1 : 0;
   }
   const size_t k_count = sampler.factor_sizes.size();

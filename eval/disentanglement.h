@@ -1,8 +1,9 @@
 // Disentanglement metrics of a learned representation against ground-truth factors of variation,
 // as disentanglement_lib (Locatello et al. 2019, "Challenging Common Assumptions in the
-// Unsupervised Learning of Disentangled Representations") defines them: MIG, SAP, DCI and the
-// FactorVAE score. Plain C++: no LibTorch, no OpenCV, no scikit-learn; where disentanglement_lib
-// calls scikit-learn this file says what is done instead.
+// Unsupervised Learning of Disentangled Representations") defines them: MIG, DCI and the FactorVAE
+// score here, SAP in eval/sap.h (its linear SVM is liblinear's, so it is a library of its own).
+// Plain C++: no LibTorch, no OpenCV, no scikit-learn; where disentanglement_lib calls scikit-learn
+// this file says what is done instead.
 //
 // Conventions shared by every function:
 // - Matrices are row-major, one row per observation. Codes are N x D real numbers (the
@@ -46,6 +47,19 @@ struct FactorMatrix {
 };
 
 // ---------------------------------------------------------------------------------------------
+// Shared by the metrics (and by SAP in eval/sap.h, which needs liblinear and so lives apart).
+
+// The checks of every two-split metric (the list under "Conventions" above), with messages that
+// name the split: "train codes have 3 rows but the factors 4".
+Status validate_splits(const CodeMatrix& train_codes, const FactorMatrix& train_factors,
+                       const CodeMatrix& test_codes, const FactorMatrix& test_factors);
+
+// Mean over the columns of a rows x cols row-major matrix of (largest - second largest entry);
+// per_column receives each column's gap.
+double mean_top_two_gap(const std::vector<double>& m, size_t rows, size_t cols,
+                        std::vector<double>& per_column);
+
+// ---------------------------------------------------------------------------------------------
 // MIG, the Mutual Information Gap (Chen et al. 2018; disentanglement_lib mig.py).
 //
 // Each code dimension is discretized on its own: np.histogram(code, bins) bin edges
@@ -68,36 +82,6 @@ struct MigResult {
 };
 StatusOr<MigResult> compute_mig(const CodeMatrix& codes, const FactorMatrix& factors,
                                 int bins = 20);
-
-// ---------------------------------------------------------------------------------------------
-// SAP, the Separated Attribute Predictability score (Kumar et al. 2018; disentanglement_lib
-// sap_score.py). A D x K score matrix, then SAP = mean over factors of (top score - second score)
-// down the factor's column. Needs D >= 2.
-enum class SapVariant {
-  // disentanglement_lib's continuous_factors=True: score(i,k) = R^2 of a 1-D linear regression of
-  // factor k on code i = squared Pearson correlation, on the train split only (the test split is
-  // validated, then unused). 0 when the code's variance is <= 1e-12 (as disentanglement_lib) or
-  // the factor's variance is 0 (where disentanglement_lib gives NaN).
-  kContinuous,
-  // disentanglement_lib's continuous_factors=False: per (code i, factor k) a 1-D classifier is
-  // fitted on the train split and score(i,k) is its accuracy on the test split.
-  // disentanglement_lib fits LinearSVC(C=0.01, class_weight="balanced"); Facet fits a nearest
-  // class-mean classifier on the 1-D code instead: the mean code of each class present in the
-  // train split, a test code is given the class whose mean is nearest (ties: smallest label).
-  // Like a linear one-vs-rest classifier in 1-D, it cuts the line into intervals, one per class
-  // at most, and it ignores class frequencies as class_weight="balanced" intends; it is not
-  // regularized like C=0.01, so its accuracies (and so SAP) are higher than LinearSVC's on
-  // factors with many values.
-  kDiscrete,
-};
-struct SapResult {
-  double sap = 0;
-  std::vector<double> per_factor;    // K: top - second score
-  std::vector<double> score_matrix;  // D x K row-major
-};
-StatusOr<SapResult> compute_sap(const CodeMatrix& train_codes, const FactorMatrix& train_factors,
-                                const CodeMatrix& test_codes, const FactorMatrix& test_factors,
-                                SapVariant variant);
 
 // ---------------------------------------------------------------------------------------------
 // DCI: Disentanglement, Completeness, Informativeness (Eastwood & Williams 2018;
@@ -192,14 +176,17 @@ struct FactorVaeOptions {
   int num_train = 10000;                   // votes, >= 1
   int num_eval = 5000;                     // votes, >= 1
   int num_variance_estimate = 10000;       // >= 2
-  double prune_variance_threshold = 0.05;  // >= 0
+  // A dimension is active when its global standard deviation is >= this (and its variance > 0).
+  // 0.05 is disentanglement_lib's unsupervised study (its gin configuration sets
+  // prune_dims.threshold = 0.05, which _prune_dims compares with the std); the library's own default
+  // of 0 keeps every dimension. Kim & Mnih prune collapsed dimensions without naming a threshold.
+  double prune_std_threshold = 0.05;  // >= 0
 };
 // 1. global_variances: sample variance (ddof = 1) of each code dimension over
 //    num_variance_estimate random factor rows. A dimension is active when its variance is > 0
-//    and >= prune_variance_threshold (Kim & Mnih prune collapsed dimensions; disentanglement_lib's
-//    _prune_dims compares the std with a threshold of 0, so it keeps every dimension: pass 0 for
-//    that, except that a zero-variance dimension is still inactive here instead of dividing by 0).
-//    No active dimension: both accuracies 0 (as disentanglement_lib).
+//    and its standard deviation >= prune_std_threshold (a zero-variance dimension is inactive
+//    even at threshold 0, where disentanglement_lib would divide by 0). No active dimension: both
+//    accuracies 0 (as disentanglement_lib).
 // 2. One vote: draw k uniformly from the K factors, batch_size random factor rows, set factor k
 //    of every row to the first row's value; represent them; per active dimension the sample
 //    variance (ddof = 1) within the batch divided by its global variance (the variance of the

@@ -29,13 +29,6 @@ double nice_step(double range, int target) {
   return 10 * power;
 }
 
-std::string tick_label(double v, double step) {
-  char text[32];
-  const int decimals = std::max(0, int(std::ceil(-std::log10(step) - 1e-9)) + (std::fmod(step * 10, 1.0) > 1e-9 ? 1 : 0));
-  std::snprintf(text, sizeof text, "%.*f", std::min(decimals, 4), v);
-  return text;
-}
-
 void draw_marker(cv::Mat& canvas, cv::Point p, int kind, const cv::Scalar& colour) {
   const int r = 5;
   switch (kind % kMarkerCount) {
@@ -74,6 +67,19 @@ void dashed_line(cv::Mat& canvas, cv::Point2d a, cv::Point2d b, const cv::Scalar
 
 }  // namespace
 
+std::string axis_tick_label(double value, double step) {
+  // The fewest decimals (at most 4) that write every multiple of the step exactly: 2.5 needs one.
+  int decimals = 0;
+  while (decimals < 4) {
+    const double scaled = step * std::pow(10.0, decimals);
+    if (std::abs(scaled - std::round(scaled)) <= 1e-6 * std::max(1.0, scaled)) break;
+    ++decimals;
+  }
+  char text[32];
+  std::snprintf(text, sizeof text, "%.*f", decimals, value);
+  return text;
+}
+
 StatusOr<Bytes> draw_rd_plot(const std::vector<RdCurve>& curves, const RdPlotOptions& options) {
   FACET_RETURN_ERROR_IF(options.width < 400 || options.height < 300, kInvalidArgument, "the plot is too small");
   // The x range covers the measured curves; published curves often extend further and are clipped.
@@ -111,14 +117,14 @@ StatusOr<Bytes> draw_rd_plot(const std::vector<RdCurve>& curves, const RdPlotOpt
   for (double x = x_lo; x <= x_hi + x_step * 1e-6; x += x_step) {
     const int px = int(std::lround(to_pixel(x, y_lo).x));
     cv::line(canvas, {px, plot.y}, {px, plot.y + plot.height}, grid, 1);
-    const std::string label = tick_label(x, x_step);
+    const std::string label = axis_tick_label(x, x_step);
     const cv::Size size = cv::getTextSize(label, font, 0.45, 1, nullptr);
     cv::putText(canvas, label, {px - size.width / 2, plot.y + plot.height + 20}, font, 0.45, black, 1, cv::LINE_AA);
   }
   for (double y = y_lo; y <= y_hi + y_step * 1e-6; y += y_step) {
     const int py = int(std::lround(to_pixel(x_lo, y).y));
     cv::line(canvas, {plot.x, py}, {plot.x + plot.width, py}, grid, 1);
-    const std::string label = tick_label(y, y_step);
+    const std::string label = axis_tick_label(y, y_step);
     const cv::Size size = cv::getTextSize(label, font, 0.45, 1, nullptr);
     cv::putText(canvas, label, {plot.x - size.width - 8, py + size.height / 2}, font, 0.45, black, 1, cv::LINE_AA);
   }

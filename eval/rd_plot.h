@@ -21,4 +21,8 @@ struct RdPlotOptions {
 // has a point.
 StatusOr<Bytes> draw_rd_plot(const std::vector<RdCurve>& curves, const RdPlotOptions& options);
 
+// The label of an axis tick at `value` on a grid of `step` (1, 2, 2.5 or 5 times a power of ten):
+// as many decimals as the step needs, so that every tick reads its true value ("37.5", not "38").
+std::string axis_tick_label(double value, double step);
+
 }  // namespace facet

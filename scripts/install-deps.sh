@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config
   libpng-dev libzstd-dev libxxhash-dev
   libopencv-dev
-  libcli11-dev nlohmann-json3-dev catch2
+  libcli11-dev nlohmann-json3-dev catch2 liblinear-dev
   libtorch-dev libopenblas0-pthread
   libjxl-tools libavif-bin
 )

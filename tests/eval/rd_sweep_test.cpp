@@ -73,3 +73,16 @@ TEST_CASE("Reference curves are read from the published-curves JSON format", "[e
   std::ofstream(dir + "/bad.json") << R"({"codecs": {"X": {"bpp": [0.1, 0.2], "psnr": [30]}}})";
   CHECK(load_reference_curves(dir + "/bad.json").status().code() == ErrorCode::kCorrupt);
 }
+
+TEST_CASE("RD plot tick labels read their true values", "[eval]") {
+  // A grid of 2.5 dB used to print 37.5 as "38" and 32.5 as "32".
+  CHECK(axis_tick_label(37.5, 2.5) == "37.5");
+  CHECK(axis_tick_label(32.5, 2.5) == "32.5");
+  CHECK(axis_tick_label(35.0, 2.5) == "35.0");
+  CHECK(axis_tick_label(30.0, 5) == "30");
+  CHECK(axis_tick_label(34, 2) == "34");
+  CHECK(axis_tick_label(0.25, 0.25) == "0.25");
+  CHECK(axis_tick_label(0.2 + 0.2 + 0.2, 0.2) == "0.6");  // accumulated steps
+  CHECK(axis_tick_label(1.5, 0.5) == "1.5");
+  CHECK(axis_tick_label(0.125, 0.025) == "0.125");
+}
