@@ -73,4 +73,18 @@ StatusOr<EditOptions> parse_edit_options(const std::vector<std::string>& set, co
   return e;
 }
 
+const std::map<std::string, TransformPrecision>& precision_names() {
+  static const std::map<std::string, TransformPrecision> names = {
+      {"auto", TransformPrecision::kAuto}, {"fp32", TransformPrecision::kFp32}, {"bf16", TransformPrecision::kBf16}};
+  return names;
+}
+
+const char* precision_name(TransformPrecision precision) {
+  switch (precision) {
+    case TransformPrecision::kFp32: return "fp32";
+    case TransformPrecision::kBf16: return "bf16";
+    default: return "auto";
+  }
+}
+
 }  // namespace facet::cli

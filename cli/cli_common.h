@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "codec/factor_edit.h"
+#include "codec/precision.h"
 #include "eval/rd_sweep.h"
 #include "common/status.h"
 
@@ -37,6 +38,10 @@ void set_program_path(const std::string& path);
 
 // --threads: the requested count, or every core when it is 0.
 int resolve_threads(int requested);
+
+// The name -> value table of --precision (auto, fp32, bf16) and its name for printing.
+const std::map<std::string, TransformPrecision>& precision_names();
+const char* precision_name(TransformPrecision precision);
 
 // --model: the given weights file, or the default model (codec.h's find_default_model), loaded.
 StatusOr<std::shared_ptr<CodecModel>> load_model_option(const std::string& model);

@@ -22,6 +22,7 @@ struct BenchModelOptions {
   std::string model, image;
   std::vector<int> threads;
   std::vector<double> qualities;
+  std::vector<std::string> precisions;
   int repeats = 1;
 };
 
@@ -73,17 +74,31 @@ int run_bench_model(const BenchModelOptions& o) {
   if (thread_counts.empty()) thread_counts = {resolve_threads(0)};
   std::vector<double> qualities = o.qualities;
   if (qualities.empty()) qualities = {75};
+  std::vector<TransformPrecision> precisions;
+  for (const std::string& p : o.precisions) precisions.push_back(resolve_precision(precision_names().at(p), torch::kCPU));
+  if (precisions.empty()) {
+    precisions.push_back(TransformPrecision::kFp32);
+    if (resolve_precision(TransformPrecision::kAuto, torch::kCPU) == TransformPrecision::kBf16)
+      precisions.push_back(TransformPrecision::kBf16);
+  }
+  const std::string flags = cpu_bf16_flags();
+  std::printf("CPU bf16 flags: %s; --precision auto is %s here\n", flags.empty() ? "none" : flags.c_str(),
+              precision_name(resolve_precision(TransformPrecision::kAuto, torch::kCPU)));
+  for (TransformPrecision precision : precisions)
   for (int threads : thread_counts) {
     at::set_num_threads(threads);
-    std::printf("%zu image(s), %d threads, best of %d runs per image\n", images.size(), threads, o.repeats);
+    std::printf("%zu image(s), %s, %d threads, best of %d runs per image\n", images.size(), precision_name(precision),
+                threads, o.repeats);
     std::printf("  %7s %8s %10s %10s %10s %12s %12s\n", "quality", "bpp", "PSNR-RGB", "encode s", "decode s",
                 "enc GFLOP/s", "dec GFLOP/s");
     for (double quality : qualities) {
       CompressOptions co;
       co.quality = quality;
       co.threads = threads;
+      co.precision = precision;
       DecompressOptions dopt;
       dopt.threads = threads;
+      dopt.precision = precision;
       double sum_bpp = 0, sum_psnr = 0, sum_encode = 0, sum_decode = 0, sum_pixels = 0;
       for (const auto& [name, image] : images) {
         double best_encode = 1e30, best_decode = 1e30;
@@ -137,7 +152,11 @@ void add_bench_model_command(CLI::App& bench, Runner* run) {
   cmd->add_option("--threads", o->threads, "Thread counts to measure (default: all cores)")->delimiter(',');
   cmd->add_option("--repeats", o->repeats, "Runs per measurement; the best is reported")->capture_default_str();
   cmd->add_option("-q,--quality", o->qualities, "Qualities to measure (default: 75)")->delimiter(',');
-  cmd->footer("Example:\n  facet bench model kodak/ -q 25,50,75 --threads 2");
+  cmd->add_option("--precision", o->precisions,
+                  "Transform precisions to measure: fp32, bf16, auto (default: fp32, and bf16 where the CPU has it)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"auto", "fp32", "bf16"}));
+  cmd->footer("Example:\n  facet bench model kodak/ -q 25,50,75 --threads 1,2 --precision fp32,bf16");
   cmd->callback([o, run] { *run = [o] { return run_bench_model(*o); }; });
 }
 

@@ -18,7 +18,8 @@ struct CodecCommandOptions {
   std::string input, output, model;
   double quality = 75;
   int threads = 0;
-  int tile = 64;
+  int tile = 32;
+  TransformPrecision precision = TransformPrecision::kAuto;
   bool force = false;
   bool verbose = false;
   std::vector<std::string> set, drop;  // decompress: factor edits applied before decoding
@@ -43,6 +44,7 @@ int run_compress(const CodecCommandOptions& o) {
   options.quality = o.quality;
   options.threads = threads;
   options.tile_latents = o.tile;
+  options.precision = o.precision;
   CodingTimes times;
   auto encoded = compress_image(*image, **model, options, &times);
   if (!encoded.ok()) return report_error(encoded.status().with_context(o.input));
@@ -72,6 +74,7 @@ int run_decompress(const CodecCommandOptions& o) {
   DecompressOptions options;
   options.threads = threads;
   options.tile_latents = o.tile;
+  options.precision = o.precision;
   options.impose_appearance = !o.as_synthesized;
   auto file = read_fct(input->data(), input->size());
   if (!file.ok()) return report_error(file.status().with_context(o.input));
@@ -103,9 +106,16 @@ void add_common(CLI::App* cmd, CodecCommandOptions& o) {
   cmd->add_option("-o,--output", o.output, "Output file ('-' for standard output)")->required();
   cmd->add_option("--model", o.model, "Weights file (default: the shipped model)");
   cmd->add_option("--threads", o.threads, "Threads (default: all cores)")->check(CLI::Range(0, 1024));
-  cmd->add_option("--tile", o.tile, "Tile edge in latents (16 px each) for bounded memory; 0 = whole image")
+  cmd->add_option("--tile", o.tile,
+                  "Tile edge in latents (16 px each): tiles bound the memory and are what the threads share; "
+                  "0 = the whole image on one thread")
       ->check(CLI::Range(0, 4096))
       ->capture_default_str();
+  cmd->add_option("--precision", o.precision,
+                  "Transforms' arithmetic: auto (bf16 where the CPU has avx512_bf16 or amx_bf16), fp32 (the "
+                  "reference path) or bf16")
+      ->transform(CLI::CheckedTransformer(precision_names(), CLI::ignore_case))
+      ->default_str("auto");
   cmd->add_flag("-f,--force", o.force, "Overwrite an existing output");
   cmd->add_flag("-v,--verbose", o.verbose, "Print size, bpp and timings to stderr");
 }

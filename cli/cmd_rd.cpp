@@ -32,7 +32,8 @@ struct RdOptions {
   std::string json, csv, plot;
   int jobs = 1;
   int threads = 0;
-  int tile = 64;
+  int tile = 32;
+  TransformPrecision precision = TransformPrecision::kAuto;
   bool force = false;
   bool no_progress = false;
 };
@@ -45,15 +46,18 @@ StatusOr<RdCodec> facet_codec(const RdOptions& o, int threads_per_job) {
   RdCodec codec;
   codec.name = "facet";
   codec.version = std::string("facet ") + FACET_VERSION + ", model '" + model->bundle.net->config().model_id +
-                  "' (" + model->path + ")";
+                  "' (" + model->path + "), transforms " +
+                  precision_name(resolve_precision(o.precision, torch::kCPU));
   codec.setting_name = "quality";
   codec.settings = o.qualities;
   CompressOptions compress;
   compress.threads = threads_per_job;
   compress.tile_latents = o.tile;
+  compress.precision = o.precision;
   DecompressOptions decompress;
   decompress.threads = threads_per_job;
   decompress.tile_latents = o.tile;
+  decompress.precision = o.precision;
   codec.encode = [model, compress](const Image& rgb8, double quality) mutable {
     CompressOptions options = compress;
     options.quality = quality;
@@ -242,6 +246,10 @@ void add_rd_command(CLI::App& app, Runner* run) {
   cmd->add_option("--model", o->model, "Weights file (default: the shipped model)");
   cmd->add_option("--threads", o->threads, "LibTorch threads in all, divided among the jobs (default: all cores)")
       ->check(CLI::Range(0, 1024));
+  cmd->add_option("--precision", o->precision,
+                  "Facet's transforms: auto (bf16 where the CPU has avx512_bf16 or amx_bf16), fp32 or bf16")
+      ->transform(CLI::CheckedTransformer(precision_names(), CLI::ignore_case))
+      ->default_str("auto");
   cmd->add_option("--tile", o->tile, "Tile edge in latents (16 px each); 0 = whole image")
       ->check(CLI::Range(0, 4096))
       ->capture_default_str();

@@ -40,9 +40,9 @@ void add_trainer_options(CLI::App* cmd, TrainerCliOptions& o) {
                   "Transforms' arithmetic: auto (bf16 where the CPU has avx512_bf16/amx_bf16, and on CUDA), "
                   "fp32, or bf16 (autocast; weights, hyperprior and loss stay fp32)")
       ->transform(CLI::CheckedTransformer(
-          std::map<std::string, TrainingPrecision>{{"auto", TrainingPrecision::kAuto},
-                                                   {"fp32", TrainingPrecision::kFp32},
-                                                   {"bf16", TrainingPrecision::kBf16}},
+          std::map<std::string, TransformPrecision>{{"auto", TransformPrecision::kAuto},
+                                                   {"fp32", TransformPrecision::kFp32},
+                                                   {"bf16", TransformPrecision::kBf16}},
           CLI::ignore_case))
       ->default_str("auto");
   cmd->add_option("--layout", t.layout,

@@ -7,7 +7,15 @@
 #include <filesystem>
 #include <unistd.h>
 
+#include <ATen/Parallel.h>
+#include <atomic>
+#include <functional>
+#include <future>
+#include <mutex>
+#include <thread>
+
 #include "codec/appearance.h"
+#include "codec/precision.h"
 #include "codec/sprite_codec.h"
 #include "common/file_io.h"
 #include "formats/checksum.h"
@@ -54,71 +62,134 @@ torch::Tensor image_to_tensor(const Image& image) {
   return x;
 }
 
-// Runs `transform` over tiles of `output_size` latents (plus a halo), so that memory stays
-// bounded for large images. `scale` is pixels per latent on the transform's input side
-// (16 for analysis, 1 for synthesis) and `out_scale` on its output side (1 / 16).
-template <typename Transform, typename Sink>
-void for_each_tile(int latent_h, int latent_w, int tile, Transform&& transform, Sink&& sink) {
-  if (tile <= 0) tile = std::max(latent_h, latent_w);
-  for (int ty = 0; ty < latent_h; ty += tile)
-    for (int tx = 0; tx < latent_w; tx += tile) {
-      const int y0 = std::max(0, ty - kTileHaloLatents), x0 = std::max(0, tx - kTileHaloLatents);
-      const int y1 = std::min(latent_h, ty + tile + kTileHaloLatents);
-      const int x1 = std::min(latent_w, tx + tile + kTileHaloLatents);
-      auto out = transform(y0, y1, x0, x1);
-      sink(out, ty - y0, tx - x0, ty, tx, std::min(tile, latent_h - ty), std::min(tile, latent_w - tx));
-    }
+// LibTorch at one thread for its lifetime (the thread count it found is restored after).
+class OneLibTorchThread {
+ public:
+  OneLibTorchThread() : saved_(at::get_num_threads()) { at::set_num_threads(1); }
+  ~OneLibTorchThread() { at::set_num_threads(saved_); }
+  OneLibTorchThread(const OneLibTorchThread&) = delete;
+  OneLibTorchThread& operator=(const OneLibTorchThread&) = delete;
+
+ private:
+  int saved_;
+};
+
+// One tile of a tiled transform, in latents: the part it owns ([ty, ty + th) x [tx, tx + tw)) and
+// the part it computes, the owned part plus a halo ([y0, y1) x [x0, x1)).
+struct Tile {
+  int ty, tx, th, tw;
+  int y0, y1, x0, x1;
+};
+
+// Splits `length` latents into ceil(length / edge) parts of near-equal size.
+std::vector<std::pair<int, int>> split_evenly(int length, int edge) {
+  const int parts = edge <= 0 ? 1 : std::max(1, (length + edge - 1) / edge);
+  std::vector<std::pair<int, int>> out;
+  for (int k = 0; k < parts; ++k) {
+    const int a = int(int64_t(length) * k / parts), b = int(int64_t(length) * (k + 1) / parts);
+    out.emplace_back(a, b - a);
+  }
+  return out;
 }
 
-torch::Tensor tiled_analysis(PhotoModel& net, const torch::Tensor& x, int tile) {
+// The tiles of a latent grid: fixed by the grid and the tile edge alone (never by the thread
+// count), so that the transforms compute the same numbers whatever the threads.
+std::vector<Tile> plan_tiles(int latent_h, int latent_w, int tile) {
+  std::vector<Tile> tiles;
+  for (const auto& [ty, th] : split_evenly(latent_h, tile))
+    for (const auto& [tx, tw] : split_evenly(latent_w, tile))
+      tiles.push_back({ty, tx, th, tw, std::max(0, ty - kTileHaloLatents), std::min(latent_h, ty + th + kTileHaloLatents),
+                       std::max(0, tx - kTileHaloLatents), std::min(latent_w, tx + tw + kTileHaloLatents)});
+  return tiles;
+}
+
+// Runs work(tile) for every tile on `threads` workers, each tile on one thread with one LibTorch
+// thread: the parallelism is across tiles, never inside a convolution, so a tile's numbers do not
+// depend on the thread count (oneDNN and ATen choose their kernels and reduction orders for the
+// threads they are given). LibTorch's global thread count is 1 while the tiles run and restored
+// after. Workers start one at a time, each taking LibTorch's per-thread set-up before any tile.
+Status run_tiles(const std::vector<Tile>& tiles, int threads, TransformPrecision precision,
+                 const std::function<void(const Tile&)>& work) {
+  OneLibTorchThread one;
+  std::atomic<size_t> next{0};
+  std::mutex error_mutex;
+  Status first_error = ok_status();
+  auto worker = [&] {
+    Status s = guard_torch([&]() -> Status {
+      torch::NoGradGuard no_grad;
+      Bf16Autocast autocast(precision == TransformPrecision::kBf16, torch::kCPU);
+      for (size_t i = next++; i < tiles.size(); i = next++) work(tiles[i]);
+      return ok_status();
+    });
+    if (!s.ok()) {
+      std::lock_guard<std::mutex> lock(error_mutex);
+      if (first_error.ok()) first_error = s;
+      next = tiles.size();
+    }
+  };
+  const int workers = int(std::min<size_t>(size_t(std::max(threads, 1)), tiles.size()));
+  std::vector<std::thread> pool;
+  for (int k = 1; k < workers; ++k) {
+    std::promise<void> ready;
+    std::future<void> started = ready.get_future();
+    pool.emplace_back([&, ready = std::move(ready)]() mutable {
+      at::init_num_threads();  // this thread's OpenMP count: LibTorch's global one, 1
+      ready.set_value();
+      worker();
+    });
+    started.wait();
+  }
+  worker();
+  for (auto& t : pool) t.join();
+  return first_error;
+}
+
+StatusOr<torch::Tensor> tiled_analysis(PhotoModel& net, const torch::Tensor& x, int tile, int threads,
+                                       TransformPrecision precision) {
   const int lh = int(x.size(2)) / kLatentStride, lw = int(x.size(3)) / kLatentStride;
   auto y = torch::empty({1, net->config().m, lh, lw});
-  for_each_tile(
-      lh, lw, tile,
-      [&](int y0, int y1, int x0, int x1) {
-        return net->analysis(x.slice(2, y0 * kLatentStride, y1 * kLatentStride)
-                                 .slice(3, x0 * kLatentStride, x1 * kLatentStride));
-      },
-      [&](const torch::Tensor& out, int oy, int ox, int ty, int tx, int th, int tw) {
-        y.slice(2, ty, ty + th).slice(3, tx, tx + tw).copy_(out.slice(2, oy, oy + th).slice(3, ox, ox + tw));
-      });
+  FACET_RETURN_IF_ERROR(run_tiles(plan_tiles(lh, lw, tile), threads, precision, [&](const Tile& t) {
+    auto in = x.slice(2, t.y0 * kLatentStride, t.y1 * kLatentStride).slice(3, t.x0 * kLatentStride, t.x1 * kLatentStride);
+    if (precision == TransformPrecision::kBf16) in = in.contiguous(torch::MemoryFormat::ChannelsLast);
+    auto out = net->analysis(in);
+    const int oy = t.ty - t.y0, ox = t.tx - t.x0;
+    y.slice(2, t.ty, t.ty + t.th).slice(3, t.tx, t.tx + t.tw).copy_(out.slice(2, oy, oy + t.th).slice(3, ox, ox + t.tw));
+  }));
   return y;
 }
 
 // Synthesis straight into 8-bit samples of `image` (cropping the padding).
-void tiled_synthesis(PhotoModel& net, const torch::Tensor& y_hat, const torch::Tensor& scales, int tile,
-                     Image* image) {
+Status tiled_synthesis(PhotoModel& net, const torch::Tensor& y_hat, const torch::Tensor& scales, int tile,
+                       int threads, TransformPrecision precision, Image* image) {
   const int lh = int(y_hat.size(2)), lw = int(y_hat.size(3));
   const int colors = image->color_channels();
-  for_each_tile(
-      lh, lw, tile,
-      [&](int y0, int y1, int x0, int x1) {
-        return net->synthesis(y_hat.slice(2, y0, y1).slice(3, x0, x1), scales);
-      },
-      [&](const torch::Tensor& out, int oy, int ox, int ty, int tx, int th, int tw) {
-        const int s = kLatentStride;
-        auto px = out.slice(2, oy * s, (oy + th) * s).slice(3, ox * s, (ox + tw) * s);
-        auto q = torch::round(px.clamp(0.0, 1.0) * 255.0).to(torch::kInt32).contiguous();
-        const int32_t* v = q.data_ptr<int32_t>();
-        const int h = th * s, w = tw * s;
-        for (int yy = 0; yy < h; ++yy) {
-          const uint32_t py = uint32_t(ty * s + yy);
-          if (py >= image->height) break;
-          for (int xx = 0; xx < w; ++xx) {
-            const uint32_t pxx = uint32_t(tx * s + xx);
-            if (pxx >= image->width) break;
-            const int32_t r = v[(0 * h + yy) * w + xx], g = v[(1 * h + yy) * w + xx], b = v[(2 * h + yy) * w + xx];
-            uint16_t* dst = &image->samples[(uint64_t{py} * image->width + pxx) * image->channels];
-            if (colors == 1) {
-              dst[0] = uint16_t((r + g + b + 1) / 3);
-            } else {
-              dst[0] = uint16_t(r);
-              dst[1] = uint16_t(g);
-              dst[2] = uint16_t(b);
-            }
-          }
+  return run_tiles(plan_tiles(lh, lw, tile), threads, precision, [&](const Tile& t) {
+    auto in = y_hat.slice(2, t.y0, t.y1).slice(3, t.x0, t.x1);
+    if (precision == TransformPrecision::kBf16) in = in.contiguous(torch::MemoryFormat::ChannelsLast);
+    auto out = net->synthesis(in, scales);
+    const int s = kLatentStride, oy = t.ty - t.y0, ox = t.tx - t.x0;
+    auto px = out.slice(2, oy * s, (oy + t.th) * s).slice(3, ox * s, (ox + t.tw) * s);
+    auto q = torch::round(px.clamp(0.0, 1.0) * 255.0).to(torch::kInt32).contiguous();
+    const int32_t* v = q.data_ptr<int32_t>();
+    const int h = t.th * s, w = t.tw * s;
+    for (int yy = 0; yy < h; ++yy) {
+      const uint32_t py = uint32_t(t.ty * s + yy);
+      if (py >= image->height) break;
+      for (int xx = 0; xx < w; ++xx) {
+        const uint32_t pxx = uint32_t(t.tx * s + xx);
+        if (pxx >= image->width) break;
+        const int32_t r = v[(0 * h + yy) * w + xx], g = v[(1 * h + yy) * w + xx], b = v[(2 * h + yy) * w + xx];
+        uint16_t* dst = &image->samples[(uint64_t{py} * image->width + pxx) * image->channels];
+        if (colors == 1) {
+          dst[0] = uint16_t((r + g + b + 1) / 3);
+        } else {
+          dst[0] = uint16_t(r);
+          dst[1] = uint16_t(g);
+          dst[2] = uint16_t(b);
         }
-      });
+      }
+    }
+  });
 }
 
 // BT.601 luma of the 8-bit colour samples in all three channels.
@@ -285,17 +356,25 @@ StatusOr<Bytes> compress_image(const Image& image, CodecModel& model, const Comp
   std::vector<Bytes> streams;
 
   auto start = Clock::now();
-  torch::Tensor y, z;
+  const TransformPrecision precision = resolve_precision(options.precision, torch::kCPU);
+  torch::Tensor x, y, z;
   Status status = guard_torch([&]() -> Status {
     torch::NoGradGuard no_grad;
-    auto x = image_to_tensor(image);
+    x = image_to_tensor(image);
     const int ph = round_up(int(image.height), kHyperStride) - int(image.height);
     const int pw = round_up(int(image.width), kHyperStride) - int(image.width);
     if (ph || pw)
       x = torch::nn::functional::pad(
           x, torch::nn::functional::PadFuncOptions({0, pw, 0, ph}).mode(torch::kReplicate));
+    return ok_status();
+  });
+  FACET_RETURN_IF_ERROR(status);
+  FACET_ASSIGN_OR_RETURN(y, tiled_analysis(net, x, options.tile_latents, options.threads, precision));
+  status = guard_torch([&]() -> Status {
+    torch::NoGradGuard no_grad;
+    OneLibTorchThread one;  // the hyper-analysis too computes the same numbers for any thread count
     const double position = rate_position(config, options.quality);
-    y = (tiled_analysis(net, x, options.tile_latents) * net->gain(position)).contiguous();
+    y = (y * net->gain(position)).contiguous();
     z = torch::round(net->hyper_analysis(y)).to(torch::kInt32).contiguous();
     return ok_status();
   });
@@ -475,15 +554,18 @@ StatusOr<Image> decompress_fct(const FctFile& file, CodecModel& model, const Dec
   // Synthesis, luma and appearance work on 8-bit samples; a 16-bit alpha widens the image after.
   FACET_ASSIGN_OR_RETURN(Image image, make_image(h.width, h.height, h.channels, 8));
   start = Clock::now();
+  torch::Tensor y, scales;
+  const double position = rate_position(config, h.quality / 100.0);
   Status status = guard_torch([&]() -> Status {
     torch::NoGradGuard no_grad;
-    auto y = torch::from_blob(y_hat.data(), {1, config.m, lh, lw}, torch::kFloat32);
-    const double position = rate_position(config, h.quality / 100.0);
+    y = torch::from_blob(y_hat.data(), {1, config.m, lh, lw}, torch::kFloat32);
     y = (y * net->inverse_gain(position)).contiguous();
-    tiled_synthesis(net, y, net->synthesis_scales(position), options.tile_latents, &image);
+    scales = net->synthesis_scales(position);
     return ok_status();
   });
   FACET_RETURN_IF_ERROR(status);
+  FACET_RETURN_IF_ERROR(tiled_synthesis(net, y, scales, options.tile_latents, options.threads,
+                                        resolve_precision(options.precision, torch::kCPU), &image));
   if (!chroma_kept) to_luma(&image);  // no chroma: the grayscale image (FORMAT.md §5.6)
   if (impose) {
     // The decoder shows the stored appearance: the synthesized image is moved from its own

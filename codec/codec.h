@@ -11,6 +11,7 @@
 #include "codec/appearance.h"
 #include "codec/factor_edit.h"
 #include "codec/model_io.h"
+#include "codec/precision.h"
 #include "codec/sprites_codec_model.h"
 #include "common/bytes.h"
 #include "common/status.h"
@@ -46,15 +47,22 @@ struct CodingTimes {
   double analysis_s = 0, hyper_s = 0, entropy_s = 0, synthesis_s = 0;
 };
 
+// The transforms run on tiles of at most tile_latents latents a side (plus a halo), split evenly
+// and fixed by the image alone; `threads` workers take the tiles, each tile on one thread. So the
+// numbers, hence the file and the decoded pixels, are the same for any thread count on one machine
+// and precision path (FORMAT.md, "What a decoder guarantees").
 struct CompressOptions {
   double quality = 75;    // 0..100, continuous: interpolates the trained rate points
-  int tile_latents = 64;  // tile edge in latents (x16 pixels); 0 = untiled
-  int threads = 1;        // for the deterministic hyper-synthesis (LibTorch's are set globally)
+  int tile_latents = 32;  // tile edge in latents (x16 pixels); 0 = untiled (one tile, one thread)
+  int threads = 1;        // tile workers, and the deterministic hyper-synthesis
+  // The transforms' arithmetic: kAuto = bf16 on CPUs with avx512_bf16 or amx_bf16, else fp32.
+  TransformPrecision precision = TransformPrecision::kAuto;
 };
 
 struct DecompressOptions {
-  int tile_latents = 64;
+  int tile_latents = 32;
   int threads = 1;
+  TransformPrecision precision = TransformPrecision::kAuto;
   std::set<std::string> drop;  // factor names decoded as their prior mean
   // Show the file's appearance factors (models with appearance factors): the synthesized image is
   // moved to the stored values. Off only for measurements of the transforms alone.
@@ -79,8 +87,8 @@ void put_planes(const RgbPlanes& planes, Image* image);
 // of appearance.h): what compress_image writes, without running the transforms.
 std::array<int32_t, kAppearanceFactorCount> appearance_symbols(const Image& image);
 
-// Halo of the tiled transforms, in latents (64 pixels): more than the analysis transform's
-// receptive field (61 pixels) and the synthesis transform's (under 2 latents).
-constexpr int kTileHaloLatents = 4;
+// Halo of the tiled transforms, in latents (32 pixels): the analysis transform's receptive field
+// reaches 30 pixels beyond a latent's block, the synthesis transform's 1.875 latents.
+constexpr int kTileHaloLatents = 2;
 
 }  // namespace facet

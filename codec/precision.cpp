@@ -25,12 +25,12 @@ std::string cpu_bf16_flags() {
   return out;
 }
 
-TrainingPrecision resolve_precision(TrainingPrecision requested, const torch::Device& device) {
-  if (requested != TrainingPrecision::kAuto) return requested;
-  if (device.is_cuda()) return TrainingPrecision::kBf16;
+TransformPrecision resolve_precision(TransformPrecision requested, const torch::Device& device) {
+  if (requested != TransformPrecision::kAuto) return requested;
+  if (device.is_cuda()) return TransformPrecision::kBf16;
   const std::string flags = cpu_bf16_flags();
   const bool fast = flags.find("avx512_bf16") != std::string::npos || flags.find("amx_bf16") != std::string::npos;
-  return fast ? TrainingPrecision::kBf16 : TrainingPrecision::kFp32;
+  return fast ? TransformPrecision::kBf16 : TransformPrecision::kFp32;
 }
 
 namespace {

@@ -8,7 +8,7 @@
 namespace facet {
 
 // Arithmetic of the transforms' convolutions in training.
-enum class TrainingPrecision {
+enum class TransformPrecision {
   kAuto,  // bf16 where the device runs it fast (a CPU with avx512_bf16 or amx_bf16, any CUDA GPU)
   kFp32,  // the reference path
   kBf16,  // autocast to bf16; weights, the hyperprior, likelihoods and the loss stay fp32
@@ -19,7 +19,7 @@ enum class TrainingPrecision {
 std::string cpu_bf16_flags();
 
 // kAuto resolved for `device`: kBf16 on CUDA and on CPUs whose flags name avx512_bf16 or amx_bf16.
-TrainingPrecision resolve_precision(TrainingPrecision requested, const torch::Device& device);
+TransformPrecision resolve_precision(TransformPrecision requested, const torch::Device& device);
 
 // Enables autocast to bf16 on `device` for its lifetime when `enable` (else leaves autocast off),
 // and restores the previous state after, clearing autocast's cache of cast weights.

@@ -132,8 +132,8 @@ Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, cons
     const torch::Tensor held_out = eval_crops ? crops_on_device(*eval_crops, device) : torch::Tensor();
     PhotoModel model(o.config);
     model->to(device);
-    const TrainingPrecision precision = resolve_precision(o.precision, device);
-    const bool bf16 = precision == TrainingPrecision::kBf16;
+    const TransformPrecision precision = resolve_precision(o.precision, device);
+    const bool bf16 = precision == TransformPrecision::kBf16;
     const bool channels_last = device.is_cpu() && (o.layout == TrainOptions::Layout::kChannelsLast ||
                                                    (o.layout == TrainOptions::Layout::kAuto && bf16));
     torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(o.learning_rate));

@@ -34,7 +34,7 @@ struct TrainOptions {
   enum class RatePointSampling { kPerStep, kPerImage };
   RatePointSampling rate_point_sampling = RatePointSampling::kPerImage;
   // bf16 autocast of the transforms (kAuto: where the CPU or GPU runs it fast).
-  TrainingPrecision precision = TrainingPrecision::kAuto;
+  TransformPrecision precision = TransformPrecision::kAuto;
   // Weights and activations channels-last (NHWC) on the CPU. kAuto: with bf16, where oneDNN's
   // kernels are fastest in it; fp32 runs faster in NCHW (0.37 against 0.58 s a step, Zen 5).
   enum class Layout { kAuto, kChannelsLast, kNchw };

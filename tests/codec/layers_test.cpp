@@ -86,8 +86,8 @@ TEST_CASE("Bf16AutocastScopeRestoresTheFp32State", "[precision]") {
     Bf16Autocast off(false, cpu);
     CHECK_FALSE(at::autocast::is_cpu_enabled());
   }
-  CHECK(resolve_precision(TrainingPrecision::kFp32, cpu) == TrainingPrecision::kFp32);
-  CHECK(resolve_precision(TrainingPrecision::kBf16, cpu) == TrainingPrecision::kBf16);
+  CHECK(resolve_precision(TransformPrecision::kFp32, cpu) == TransformPrecision::kFp32);
+  CHECK(resolve_precision(TransformPrecision::kBf16, cpu) == TransformPrecision::kBf16);
 }
 
 TEST_CASE("PhotoModelForwardUnderBf16KeepsTheRateInFp32", "[precision]") {
