@@ -17,6 +17,7 @@ namespace {
 struct CodecCommandOptions {
   std::string input, output, model;
   double quality = 75;
+  int effort = kMinEffort;
   int threads = 0;
   int tile = 32;
   TransformPrecision precision = TransformPrecision::kAuto;
@@ -45,6 +46,12 @@ int run_compress(const CodecCommandOptions& o) {
   options.threads = threads;
   options.tile_latents = o.tile;
   options.precision = o.precision;
+  options.effort = o.effort;
+  if (o.effort > kMinEffort)
+    options.progress = [](const RefineProgress& p) {
+      std::fprintf(stderr, "refine: tile %d/%d, iteration %d/%d: %.4f bpp (structure), %.2f dB\n", p.tile + 1,
+                   p.tiles, p.iteration, p.iterations, p.bpp, p.psnr);
+    };
   CodingTimes times;
   auto encoded = compress_image(*image, **model, options, &times);
   if (!encoded.ok()) return report_error(encoded.status().with_context(o.input));
@@ -54,11 +61,11 @@ int run_compress(const CodecCommandOptions& o) {
   if (!written.ok()) return report_error(written);
   if (o.verbose) {
     std::fprintf(stderr,
-                 "%s: %ux%u, %zu bytes, %.4f bpp, q %.1f, %d threads: analysis %.3f s, hyper %.3f s, "
-                 "entropy %.3f s, total %.3f s\n",
+                 "%s: %ux%u, %zu bytes, %.4f bpp, q %.1f, effort %d, %d threads: analysis %.3f s, refine %.3f s, "
+                 "hyper %.3f s, entropy %.3f s, total %.3f s\n",
                  o.output.c_str(), image->width, image->height, encoded->size(),
-                 8.0 * encoded->size() / double(image->pixel_count()), o.quality, threads, times.analysis_s,
-                 times.hyper_s, times.entropy_s, seconds_since(start));
+                 8.0 * encoded->size() / double(image->pixel_count()), o.quality, o.effort, threads,
+                 times.analysis_s, times.refine_s, times.hyper_s, times.entropy_s, seconds_since(start));
   }
   return kExitOk;
 }
@@ -129,8 +136,14 @@ void add_codec_commands(CLI::App& app, Runner* run) {
   compress->add_option("-q,--quality", c->quality, "Quality 0..100 (continuous)")
       ->check(CLI::Range(0.0, 100.0))
       ->capture_default_str();
+  compress->add_option("-e,--effort", c->effort,
+                       "Encoder effort " + std::to_string(kMinEffort) + ".." + std::to_string(kMaxEffort) +
+                           ": 1 is the analysis transform alone; higher efforts refine the latents for this image "
+                           "(slower encoding, fewer bits for the same quality; the same decoder)")
+      ->check(CLI::Range(kMinEffort, kMaxEffort))
+      ->capture_default_str();
   add_common(compress, *c);
-  compress->footer("Examples:\n  facet compress photo.png -o photo.fct -q 60\n  cat photo.png | facet compress - -o - > photo.fct");
+  compress->footer("Examples:\n  facet compress photo.png -o photo.fct -q 60\n  facet compress photo.png -o photo.fct -q 60 --effort 3\n  cat photo.png | facet compress - -o - > photo.fct");
   compress->callback([c, run] { *run = [c] { return run_compress(*c); }; });
 
   auto d = std::make_shared<CodecCommandOptions>();

@@ -26,6 +26,7 @@ namespace {
 struct EvalFactorsOptions {
   std::string directory, model, baseline_model;
   double quality = 75;
+  int effort = kMinEffort;  // the encoder effort of every file the measurements write
   int thetas = 100;
   // Which measurements: edits (appearance cost and edit fidelity), disentanglement, chroma,
   // structure, cost (needs baseline_model).
@@ -91,11 +92,12 @@ struct Coded {
   Image decoded;
 };
 
-StatusOr<Coded> code(const Image& image, CodecModel& model, double quality, int threads,
+StatusOr<Coded> code(const Image& image, CodecModel& model, double quality, int threads, int effort,
                      const std::set<std::string>& drop = {}) {
   CompressOptions c;
   c.quality = quality;
   c.threads = threads;
+  c.effort = effort;
   Coded out;
   FACET_ASSIGN_OR_RETURN(out.fct, compress_image(image, model, c));
   if (!drop.empty()) {
@@ -111,12 +113,12 @@ double bpp_of(const Bytes& b, const Image& image) { return 8.0 * double(b.size()
 
 // Mean (bpp, PSNR) of the images at each quality.
 StatusOr<std::vector<RdPoint>> rd_curve(const std::vector<RdImage>& images, CodecModel& model,
-                                        const std::vector<double>& qualities, int threads) {
+                                        const std::vector<double>& qualities, int threads, int effort) {
   std::vector<RdPoint> curve;
   for (double q : qualities) {
     RdPoint p;
     for (const RdImage& im : images) {
-      FACET_ASSIGN_OR_RETURN(Coded c, code(im.rgb8, model, q, threads));
+      FACET_ASSIGN_OR_RETURN(Coded c, code(im.rgb8, model, q, threads, effort));
       p.bpp += bpp_of(c.fct, im.rgb8) / images.size();
       FACET_ASSIGN_OR_RETURN(double psnr, psnr_of(im.rgb8, c.decoded));
       p.psnr += psnr / images.size();
@@ -153,8 +155,8 @@ Status eval_factors(const EvalFactorsOptions& o) {
   }
   const ModelConfig& config = model->bundle.net->config();
   const auto globals = model->global_factors();
-  std::printf("model %s (%s), %zu images from %s, quality %.0f\n", config.model_id.c_str(), model->path.c_str(),
-              images.size(), o.directory.c_str(), o.quality);
+  std::printf("model %s (%s), %zu images from %s, quality %.0f, effort %d\n", config.model_id.c_str(), model->path.c_str(),
+              images.size(), o.directory.c_str(), o.quality, o.effort);
   DecompressOptions plain;
   plain.threads = threads;
 
@@ -163,7 +165,7 @@ Status eval_factors(const EvalFactorsOptions& o) {
     std::vector<double> bits, psnr_shown, psnr_raw;
     std::vector<std::vector<double>> fidelity(kAppearanceFactorCount);
     for (const RdImage& im : images) {
-      FACET_ASSIGN_OR_RETURN(Coded c, code(im.rgb8, *model, o.quality, threads));
+      FACET_ASSIGN_OR_RETURN(Coded c, code(im.rgb8, *model, o.quality, threads, o.effort));
       FACET_ASSIGN_OR_RETURN(FctFile file, read_fct(c.fct.data(), c.fct.size()));
       double b = 0;
       for (const auto& g : globals) b += 8.0 * file.header.factors[file.header.find(g.name)].length;
@@ -312,7 +314,7 @@ Status eval_factors(const EvalFactorsOptions& o) {
   if (config.chroma > 0 && wants("chroma")) {
     std::vector<double> luma_psnr, saturation, saved, saved_share;
     for (const RdImage& im : images) {
-      FACET_ASSIGN_OR_RETURN(Coded c, code(im.rgb8, *model, o.quality, threads));
+      FACET_ASSIGN_OR_RETURN(Coded c, code(im.rgb8, *model, o.quality, threads, o.effort));
       FACET_ASSIGN_OR_RETURN(FctFile file, read_fct(c.fct.data(), c.fct.size()));
       const uint64_t chroma_bytes = file.header.factors[file.header.find("chroma")].length;
       FACET_RETURN_IF_ERROR(edit_factors(file, {}, {}, {"chroma"}));
@@ -332,7 +334,7 @@ Status eval_factors(const EvalFactorsOptions& o) {
   if (!wants("structure") && !base) return ok_status();
   // 4. Structure groups: thinning a stored file against encoding at the same rate.
   const std::vector<double> sweep = {0, 15, 30, 50, 70, 90, 100};
-  FACET_ASSIGN_OR_RETURN(std::vector<RdPoint> full, rd_curve(images, *model, sweep, threads));
+  FACET_ASSIGN_OR_RETURN(std::vector<RdPoint> full, rd_curve(images, *model, sweep, threads, o.effort));
   std::printf("\nre-encoded RD curve (quality: bpp, PSNR-RGB):");
   for (size_t i = 0; i < sweep.size(); ++i) std::printf("  %.0f: %.4f, %.3f", sweep[i], full[i].bpp, full[i].psnr);
   std::printf("\n");
@@ -343,7 +345,7 @@ Status eval_factors(const EvalFactorsOptions& o) {
       for (int g = config.groups - k; g < config.groups; ++g) drop.insert("structure." + std::to_string(g));
       RdPoint p;
       for (const RdImage& im : images) {
-        FACET_ASSIGN_OR_RETURN(Coded c, code(im.rgb8, *model, q, threads, drop));
+        FACET_ASSIGN_OR_RETURN(Coded c, code(im.rgb8, *model, q, threads, o.effort, drop));
         p.bpp += bpp_of(c.fct, im.rgb8) / images.size();
         FACET_ASSIGN_OR_RETURN(double psnr, psnr_of(im.rgb8, c.decoded));
         p.psnr += psnr / images.size();
@@ -356,7 +358,7 @@ Status eval_factors(const EvalFactorsOptions& o) {
 
   // 5. The cost of the factors: BD-rate against the same architecture trained without them.
   if (base) {
-    FACET_ASSIGN_OR_RETURN(std::vector<RdPoint> base_curve, rd_curve(images, *base, sweep, threads));
+    FACET_ASSIGN_OR_RETURN(std::vector<RdPoint> base_curve, rd_curve(images, *base, sweep, threads, o.effort));
     std::printf("\nbaseline %s RD curve:", base->model_id().c_str());
     for (size_t i = 0; i < sweep.size(); ++i)
       std::printf("  %.0f: %.4f, %.3f", sweep[i], base_curve[i].bpp, base_curve[i].psnr);
@@ -589,6 +591,9 @@ void add_eval_command(CLI::App& app, Runner* run) {
   factors->add_option("--model", f->model, "Model (default: the shipped model)");
   factors->add_option("--baseline-model", f->baseline_model, "Same architecture without factors: BD-rate of the cost");
   factors->add_option("-q,--quality", f->quality, "Quality of the appearance and chroma measurements")->capture_default_str();
+  factors->add_option("-e,--effort", f->effort, "Encoder effort of the files measured")
+      ->check(CLI::Range(kMinEffort, kMaxEffort))
+      ->capture_default_str();
   factors->add_option("--thetas", f->thetas, "Random transforms per image (disentanglement)")->capture_default_str();
   factors->add_option("--seed", f->seed, "Seed of the random transforms")->capture_default_str();
   factors->add_option("--measure", f->measure, "Measurements: edits, disentanglement, chroma, structure, cost")

@@ -27,6 +27,7 @@ namespace {
 struct RdOptions {
   std::string directory, model, reference, anchor = "jpeg";
   std::vector<double> qualities = {5, 20, 35, 50, 65, 80, 95};
+  std::vector<int> efforts = {kMinEffort};
   std::vector<std::string> baselines = {"jpeg", "webp", "jxl", "avif"};
   std::vector<std::string> variants = {"full"};
   std::string json, csv, plot;
@@ -38,22 +39,25 @@ struct RdOptions {
   bool no_progress = false;
 };
 
-StatusOr<RdCodec> facet_codec(const RdOptions& o, int threads_per_job) {
+// The Facet codec at one encoder effort; `name` is "facet", or "facet-eN" when several efforts are
+// measured.
+StatusOr<RdCodec> facet_codec(const RdOptions& o, int threads_per_job, int effort, const std::string& name) {
   FACET_ASSIGN_OR_RETURN(std::shared_ptr<CodecModel> model, load_model_option(o.model));
   FACET_RETURN_ERROR_IF(model->is_sprites(), kInvalidArgument, "facet rd measures photo models, not sprites models");
   for (double q : o.qualities)
     FACET_RETURN_ERROR_IF(!(q >= 0 && q <= 100), kInvalidArgument, "qualities are 0..100");
   RdCodec codec;
-  codec.name = "facet";
+  codec.name = name;
   codec.version = std::string("facet ") + FACET_VERSION + ", model '" + model->bundle.net->config().model_id +
                   "' (" + model->path + "), transforms " +
-                  precision_name(resolve_precision(o.precision, torch::kCPU));
+                  precision_name(resolve_precision(o.precision, torch::kCPU)) + ", effort " + std::to_string(effort);
   codec.setting_name = "quality";
   codec.settings = o.qualities;
   CompressOptions compress;
   compress.threads = threads_per_job;
   compress.tile_latents = o.tile;
   compress.precision = o.precision;
+  compress.effort = effort;
   DecompressOptions decompress;
   decompress.threads = threads_per_job;
   decompress.tile_latents = o.tile;
@@ -122,9 +126,12 @@ int run_rd(const RdOptions& o) {
   const int threads_per_job = std::max(1, threads / o.jobs);
 
   std::vector<RdCodec> codecs;
-  auto facet = facet_codec(o, threads_per_job);
-  if (!facet.ok()) return report_error(facet.status());
-  codecs.push_back(std::move(facet).value());
+  for (int effort : o.efforts) {
+    const std::string name = o.efforts.size() == 1 ? "facet" : "facet-e" + std::to_string(effort);
+    auto facet = facet_codec(o, threads_per_job, effort, name);
+    if (!facet.ok()) return report_error(facet.status());
+    codecs.push_back(std::move(facet).value());
+  }
   for (const std::string& name : o.baselines) {
     if (name.empty() || name == "none") continue;
     auto lookup = find_baseline(name);
@@ -230,6 +237,13 @@ void add_rd_command(CLI::App& app, Runner* run) {
   CLI::App* cmd = app.add_subcommand("rd", "Rate-distortion of the model against JPEG, WebP, JPEG XL, AVIF");
   cmd->add_option("DIR", o->directory, "Directory of images (sorted; other files are skipped)")->required();
   cmd->add_option("-q,--quality", o->qualities, "Facet qualities to measure")->delimiter(',')->capture_default_str();
+  cmd->add_option("-e,--effort", o->efforts,
+                  "Facet encoder efforts to measure (" + std::to_string(kMinEffort) + ".." +
+                      std::to_string(kMaxEffort) + "); several give curves facet-e1, facet-e2, ... "
+                      "(--anchor facet-e1 for BD-rates against effort 1)")
+      ->delimiter(',')
+      ->check(CLI::Range(kMinEffort, kMaxEffort))
+      ->capture_default_str();
   cmd->add_option("--baselines", o->baselines, "Baselines: jpeg,webp,jxl,avif (missing tools are skipped); none")
       ->delimiter(',')
       ->capture_default_str();
@@ -260,7 +274,8 @@ void add_rd_command(CLI::App& app, Runner* run) {
       "  facet rd kodak/ --plot rd.png\n"
       "  facet rd kodak/ -q 10,30,50,70,90 --baselines jpeg,webp --json rd.json --csv rd.csv --jobs 2\n"
       "  facet rd kodak/ --reference kodak_published.json --anchor ref:JPEG\n"
-      "  facet rd kodak/ --variants full,drop:structure:1,drop:structure:2");
+      "  facet rd kodak/ --variants full,drop:structure:1,drop:structure:2\n"
+      "  facet rd kodak/ --effort 1,2,4 --anchor facet-e1 --baselines jpeg");
   cmd->callback([o, run] { *run = [o] { return run_rd(*o); }; });
 }
 

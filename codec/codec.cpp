@@ -7,16 +7,11 @@
 #include <filesystem>
 #include <unistd.h>
 
-#include <ATen/Parallel.h>
-#include <atomic>
-#include <functional>
-#include <future>
-#include <mutex>
-#include <thread>
 
 #include "codec/appearance.h"
 #include "codec/precision.h"
 #include "codec/sprite_codec.h"
+#include "codec/tiles.h"
 #include "common/file_io.h"
 #include "formats/checksum.h"
 #include "formats/container_streams.h"
@@ -34,18 +29,6 @@ std::string structure_name(int g) { return "structure." + std::to_string(g); }
 
 int round_up(int v, int multiple) { return (v + multiple - 1) / multiple * multiple; }
 
-// Catches LibTorch's exceptions at the codec boundary (STYLE.md: one error type).
-template <typename F>
-auto guard_torch(F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const c10::Error& e) {
-    return make_error(ErrorCode::kInternal, std::string("LibTorch: ") + e.what_without_backtrace());
-  } catch (const std::bad_alloc&) {
-    return make_error(ErrorCode::kLimitExceeded, "out of memory");
-  }
-}
-
 // [1, 3, H, W] in [0, 1]; gray is repeated, alpha ignored, 16-bit rounded to 8 (FORMAT.md §5.5).
 torch::Tensor image_to_tensor(const Image& image) {
   const int64_t h = image.height, w = image.width;
@@ -60,88 +43,6 @@ torch::Tensor image_to_tensor(const Image& image) {
         dst[(c * h + y) * w + xx] = float(v) / 255.0f;
       }
   return x;
-}
-
-// LibTorch at one thread for its lifetime (the thread count it found is restored after).
-class OneLibTorchThread {
- public:
-  OneLibTorchThread() : saved_(at::get_num_threads()) { at::set_num_threads(1); }
-  ~OneLibTorchThread() { at::set_num_threads(saved_); }
-  OneLibTorchThread(const OneLibTorchThread&) = delete;
-  OneLibTorchThread& operator=(const OneLibTorchThread&) = delete;
-
- private:
-  int saved_;
-};
-
-// One tile of a tiled transform, in latents: the part it owns ([ty, ty + th) x [tx, tx + tw)) and
-// the part it computes, the owned part plus a halo ([y0, y1) x [x0, x1)).
-struct Tile {
-  int ty, tx, th, tw;
-  int y0, y1, x0, x1;
-};
-
-// Splits `length` latents into ceil(length / edge) parts of near-equal size.
-std::vector<std::pair<int, int>> split_evenly(int length, int edge) {
-  const int parts = edge <= 0 ? 1 : std::max(1, (length + edge - 1) / edge);
-  std::vector<std::pair<int, int>> out;
-  for (int k = 0; k < parts; ++k) {
-    const int a = int(int64_t(length) * k / parts), b = int(int64_t(length) * (k + 1) / parts);
-    out.emplace_back(a, b - a);
-  }
-  return out;
-}
-
-// The tiles of a latent grid: fixed by the grid and the tile edge alone (never by the thread
-// count), so that the transforms compute the same numbers whatever the threads.
-std::vector<Tile> plan_tiles(int latent_h, int latent_w, int tile) {
-  std::vector<Tile> tiles;
-  for (const auto& [ty, th] : split_evenly(latent_h, tile))
-    for (const auto& [tx, tw] : split_evenly(latent_w, tile))
-      tiles.push_back({ty, tx, th, tw, std::max(0, ty - kTileHaloLatents), std::min(latent_h, ty + th + kTileHaloLatents),
-                       std::max(0, tx - kTileHaloLatents), std::min(latent_w, tx + tw + kTileHaloLatents)});
-  return tiles;
-}
-
-// Runs work(tile) for every tile on `threads` workers, each tile on one thread with one LibTorch
-// thread: the parallelism is across tiles, never inside a convolution, so a tile's numbers do not
-// depend on the thread count (oneDNN and ATen choose their kernels and reduction orders for the
-// threads they are given). LibTorch's global thread count is 1 while the tiles run and restored
-// after. Workers start one at a time, each taking LibTorch's per-thread set-up before any tile.
-Status run_tiles(const std::vector<Tile>& tiles, int threads, TransformPrecision precision,
-                 const std::function<void(const Tile&)>& work) {
-  OneLibTorchThread one;
-  std::atomic<size_t> next{0};
-  std::mutex error_mutex;
-  Status first_error = ok_status();
-  auto worker = [&] {
-    Status s = guard_torch([&]() -> Status {
-      torch::NoGradGuard no_grad;
-      Bf16Autocast autocast(precision == TransformPrecision::kBf16, torch::kCPU);
-      for (size_t i = next++; i < tiles.size(); i = next++) work(tiles[i]);
-      return ok_status();
-    });
-    if (!s.ok()) {
-      std::lock_guard<std::mutex> lock(error_mutex);
-      if (first_error.ok()) first_error = s;
-      next = tiles.size();
-    }
-  };
-  const int workers = int(std::min<size_t>(size_t(std::max(threads, 1)), tiles.size()));
-  std::vector<std::thread> pool;
-  for (int k = 1; k < workers; ++k) {
-    std::promise<void> ready;
-    std::future<void> started = ready.get_future();
-    pool.emplace_back([&, ready = std::move(ready)]() mutable {
-      at::init_num_threads();  // this thread's OpenMP count: LibTorch's global one, 1
-      ready.set_value();
-      worker();
-    });
-    started.wait();
-  }
-  worker();
-  for (auto& t : pool) t.join();
-  return first_error;
 }
 
 StatusOr<torch::Tensor> tiled_analysis(PhotoModel& net, const torch::Tensor& x, int tile, int threads,
@@ -340,6 +241,8 @@ StatusOr<Bytes> compress_image(const Image& image, CodecModel& model, const Comp
                         "image larger than 65535 pixels on a side");
   FACET_RETURN_ERROR_IF(!(options.quality >= 0 && options.quality <= 100), kInvalidArgument,
                         "quality must be in 0..100");
+  FACET_RETURN_ERROR_IF(options.effort < kMinEffort || options.effort > kMaxEffort, kInvalidArgument,
+                        "effort must be in " + std::to_string(kMinEffort) + ".." + std::to_string(kMaxEffort));
   PhotoModel& net = model.bundle.net;
   const ModelConfig& config = net->config();
   CodingTimes local;
@@ -380,6 +283,14 @@ StatusOr<Bytes> compress_image(const Image& image, CodecModel& model, const Comp
   });
   FACET_RETURN_IF_ERROR(status);
   t.analysis_s = since(start);
+  if (options.effort > kMinEffort) {
+    start = Clock::now();
+    FACET_ASSIGN_OR_RETURN(y, refine_latents(net, x, int(image.height), int(image.width), y, z,
+                                             rate_position(config, options.quality), effort_settings(options.effort),
+                                             options.tile_latents, options.threads, precision, options.progress));
+    y = y.contiguous();
+    t.refine_s = since(start);
+  }
 
   start = Clock::now();
   const int zh = int(z.size(2)), zw = int(z.size(3)), hn = config.hyper_n;

@@ -12,6 +12,8 @@
 #include "codec/factor_edit.h"
 #include "codec/model_io.h"
 #include "codec/precision.h"
+#include "codec/refine.h"
+#include "codec/tiles.h"
 #include "codec/sprites_codec_model.h"
 #include "common/bytes.h"
 #include "common/status.h"
@@ -44,7 +46,7 @@ StatusOr<std::string> find_default_model(const std::string& executable_path);
 constexpr const char* kDefaultModelFile = "facet-photo.safetensors.zst";
 
 struct CodingTimes {
-  double analysis_s = 0, hyper_s = 0, entropy_s = 0, synthesis_s = 0;
+  double analysis_s = 0, refine_s = 0, hyper_s = 0, entropy_s = 0, synthesis_s = 0;
 };
 
 // The transforms run on tiles of at most tile_latents latents a side (plus a halo), split evenly
@@ -57,6 +59,10 @@ struct CompressOptions {
   int threads = 1;        // tile workers, and the deterministic hyper-synthesis
   // The transforms' arithmetic: kAuto = bf16 on CPUs with avx512_bf16 or amx_bf16, else fp32.
   TransformPrecision precision = TransformPrecision::kAuto;
+  // kMinEffort (the analysis transform alone) .. kMaxEffort: higher efforts refine the latents
+  // for this image (refine.h); any effort's file decodes with the same decoder.
+  int effort = kMinEffort;
+  RefineProgressFn progress;  // the refinement's progress, or nothing
 };
 
 struct DecompressOptions {
@@ -86,9 +92,5 @@ void put_planes(const RgbPlanes& planes, Image* image);
 // The appearance symbols an encoder stores for `image` (round(clamp(value) / quant_step) per factor
 // of appearance.h): what compress_image writes, without running the transforms.
 std::array<int32_t, kAppearanceFactorCount> appearance_symbols(const Image& image);
-
-// Halo of the tiled transforms, in latents (32 pixels): the analysis transform's receptive field
-// reaches 30 pixels beyond a latent's block, the synthesis transform's 1.875 latents.
-constexpr int kTileHaloLatents = 2;
 
 }  // namespace facet

@@ -397,8 +397,12 @@ TEST_CASE("DecoderRefusesAnotherModelsFileAndDamagedFiles", "[codec]") {
         ErrorCode::kUnsupported);
   for (size_t cut : {size_t(0), size_t(10), bytes->size() / 2, bytes->size() - 1})
     CHECK_FALSE(decompress_image(bytes->data(), cut, *model, DecompressOptions{}).ok());
-  CHECK(compress_image(corpus_image(64, 64), *model, CompressOptions{101, 64, 1}).status().code() ==
-        ErrorCode::kInvalidArgument);
+  CompressOptions bad_quality;
+  bad_quality.quality = 101;
+  CHECK(compress_image(corpus_image(64, 64), *model, bad_quality).status().code() == ErrorCode::kInvalidArgument);
+  CompressOptions bad_effort;
+  bad_effort.effort = kMaxEffort + 1;
+  CHECK(compress_image(corpus_image(64, 64), *model, bad_effort).status().code() == ErrorCode::kInvalidArgument);
 }
 
 TEST_CASE("WeightsFileRoundTripKeepsTheModel", "[codec]") {

@@ -1,0 +1,52 @@
+// Encoder effort: refines the latents of one image at encode time (the amortization gap of the
+// analysis transform). The decoder and the container are unchanged: a refined file is an ordinary
+// file whose latents were chosen by optimization rather than by the analysis transform alone.
+#pragma once
+
+#include <functional>
+
+#include <torch/torch.h>
+
+#include "codec/model.h"
+#include "codec/precision.h"
+#include "common/status.h"
+
+namespace facet {
+
+// Effort levels of `facet compress --effort`: 1 is the analysis transform alone (the fast
+// default); each higher level refines for more iterations.
+constexpr int kMinEffort = 1;
+constexpr int kMaxEffort = 4;
+
+struct RefineSettings {
+  int iterations = 0;          // Adam steps on the latents (0: no refinement)
+  double learning_rate = 0;    // first step's; decays linearly to a tenth by the last
+};
+RefineSettings effort_settings(int effort);
+
+// The rate-distortion weight of a continuous rate position t in [0, rate_points - 1]: the trained
+// points' lambdas interpolated log-linearly (as the gains are).
+double lambda_at(const ModelConfig& config, double position);
+
+// Progress of one tile, reported every few iterations and at its end (from the worker threads,
+// one call at a time).
+struct RefineProgress {
+  int tile, tiles, iteration, iterations;
+  double bpp, psnr;  // of the tile's owned part, rounded latents, the structure streams' rate only
+};
+using RefineProgressFn = std::function<void(const RefineProgress&)>;
+
+// Refines the gained latents y ([1, M, H/16, W/16], analysis times gain) of the padded image x
+// ([1, 3, H, W] in [0, 1], of which the top-left image_h x image_w pixels are the image) for the
+// rate point at `position`, with the hyper latents z_hat ([1, hyper_n, H/64, W/64], integers)
+// fixed. Minimizes bits(y_hat | z_hat) + lambda * 255^2 * MSE, y_hat = mean + round(y - mean)
+// with a straight-through gradient, by Adam, per tile of the coding tiles (bounded memory; each
+// tile owns its latents and sees its neighbours' halo at their starting values); the best
+// iterate of each tile is kept, so the loss never ends above the analysis'. Deterministic for any
+// `threads`: tiles are fixed by the image and each runs on one LibTorch thread.
+StatusOr<torch::Tensor> refine_latents(PhotoModel& net, const torch::Tensor& x, int image_h, int image_w,
+                                       const torch::Tensor& y, const torch::Tensor& z_hat, double position,
+                                       const RefineSettings& settings, int tile_latents, int threads,
+                                       TransformPrecision precision, const RefineProgressFn& progress = nullptr);
+
+}  // namespace facet

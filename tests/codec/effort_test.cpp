@@ -1,0 +1,88 @@
+// Encoder effort (codec/refine.h): refined files are ordinary files, the same for any thread
+// count, and spend bits better than the analysis transform's.
+#include <ATen/Parallel.h>
+#include <cmath>
+
+#include "codec/codec.h"
+#include "codec/factor_edit.h"
+#include "formats/container.h"
+#include "codec/codec_test_support.h"
+#include "test_support.h"
+
+#include <catch2/catch.hpp>
+
+namespace facet {
+namespace {
+
+double mse_of(const Image& a, const Image& b) {
+  double se = 0;
+  for (size_t i = 0; i < a.samples.size(); ++i) se += std::pow((double(a.samples[i]) - b.samples[i]) / 255.0, 2);
+  return se / double(a.samples.size());
+}
+
+TEST_CASE("RefinedFilesDecodeEditAndAreTheSameForAnyThreadCount", "[codec][shipped][effort]") {
+  auto loaded = load_codec_model(std::string(FACET_SOURCE_DIR) + "/models/facet-photo.safetensors.zst");
+  REQUIRE(loaded.ok());
+  CodecModel& model = **loaded;
+  const Image image = test::corpus_image(160, 112);  // not a multiple of 64: padding excluded
+  const double quality = 50;
+  const double lambda = lambda_at(model.bundle.net->config(), 0.5 * (model.bundle.net->config().rate_points() - 1));
+  const int saved = at::get_num_threads();
+
+  // Effort 1 against effort 3, tiles of 4 latents (6 tiles), so that the threads share them.
+  auto encode = [&](int effort, int threads) {
+    at::set_num_threads(threads);
+    CompressOptions o;
+    o.quality = quality;
+    o.effort = effort;
+    o.threads = threads;
+    o.tile_latents = 4;
+    return compress_image(image, model, o);
+  };
+  auto plain = encode(1, 1);
+  auto refined = encode(3, 1);
+  auto refined_two_threads = encode(3, 2);
+  at::set_num_threads(saved);
+  REQUIRE(plain.ok());
+  REQUIRE(refined.ok());
+  REQUIRE(refined_two_threads.ok());
+  CHECK(*refined == *refined_two_threads);
+  CHECK(*refined != *plain);
+
+  // The ordinary decoder; the refined file spends its bits better at the model's own lambda.
+  auto decoded_plain = decompress_image(plain->data(), plain->size(), model, DecompressOptions{});
+  auto decoded = decompress_image(refined->data(), refined->size(), model, DecompressOptions{});
+  REQUIRE(decoded_plain.ok());
+  REQUIRE(decoded.ok());
+  const double pixels = double(image.pixel_count());
+  const double loss_plain = 8.0 * plain->size() / pixels + lambda * 255.0 * 255.0 * mse_of(image, *decoded_plain);
+  const double loss_refined = 8.0 * refined->size() / pixels + lambda * 255.0 * 255.0 * mse_of(image, *decoded);
+  CAPTURE(loss_plain, loss_refined);
+  CHECK(loss_refined < 0.98 * loss_plain);
+
+  // Dropping the chroma group of a refined file still decodes, to a grayscale image.
+  auto gray_file = edit_fct_bytes(refined->data(), refined->size(), model.global_factors(), {}, {"chroma"});
+  REQUIRE(gray_file.ok());
+  auto gray = decompress_image(gray_file->data(), gray_file->size(), model, DecompressOptions{});
+  REQUIRE(gray.ok());
+  for (uint64_t p = 0; p < gray->pixel_count(); ++p) {
+    const uint16_t* s = &gray->samples[p * gray->channels];
+    REQUIRE((s[0] == s[1] && s[1] == s[2]));
+  }
+  CHECK(mse_of(*decoded, *gray) > 0);
+}
+
+TEST_CASE("LambdaInterpolatesTheTrainedPointsLogLinearly", "[codec][effort]") {
+  ModelConfig config;
+  config.lambdas = {0.01, 0.04};
+  CHECK(lambda_at(config, 0) == Approx(0.01));
+  CHECK(lambda_at(config, 1) == Approx(0.04));
+  CHECK(lambda_at(config, 0.5) == Approx(0.02));
+  CHECK(lambda_at(config, -3) == Approx(0.01));
+  CHECK(lambda_at(config, 7) == Approx(0.04));
+  CHECK(effort_settings(kMinEffort).iterations == 0);
+  for (int e = kMinEffort + 1; e <= kMaxEffort; ++e) CHECK(effort_settings(e).iterations > effort_settings(e - 1).iterations);
+}
+
+}  // namespace
+}  // namespace facet
