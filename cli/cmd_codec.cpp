@@ -49,7 +49,7 @@ int run_compress(const CodecCommandOptions& o) {
   options.effort = o.effort;
   if (o.effort > kMinEffort)
     options.progress = [](const RefineProgress& p) {
-      std::fprintf(stderr, "refine: tile %d/%d, iteration %d/%d: %.4f bpp (structure), %.2f dB\n", p.tile + 1,
+      std::fprintf(stderr, "refine: tile %d/%d, iteration %d/%d: %.4f bpp (latents), %.2f dB\n", p.tile + 1,
                    p.tiles, p.iteration, p.iterations, p.bpp, p.psnr);
     };
   CodingTimes times;

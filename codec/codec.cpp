@@ -236,6 +236,8 @@ StatusOr<std::string> find_default_model(const std::string& executable_path) {
 StatusOr<Bytes> compress_image(const Image& image, CodecModel& model, const CompressOptions& options,
                                CodingTimes* times) {
   FACET_RETURN_IF_ERROR(check_image_limits(image.width, image.height));
+  FACET_RETURN_ERROR_IF(model.is_sprites() && options.effort != kMinEffort, kInvalidArgument,
+                        "the sprites model has no encoder effort (its encoder network alone chooses the latents)");
   if (model.is_sprites()) return compress_sprite(image, *model.sprites, model.hash);
   FACET_RETURN_ERROR_IF(image.width > kFctMaxDimension || image.height > kFctMaxDimension, kLimitExceeded,
                         "image larger than 65535 pixels on a side");

@@ -32,18 +32,21 @@ double lambda_at(const ModelConfig& config, double position);
 // one call at a time).
 struct RefineProgress {
   int tile, tiles, iteration, iterations;
-  double bpp, psnr;  // of the tile's owned part, rounded latents, the structure streams' rate only
+  double bpp, psnr;  // the tile's own part: the latents' estimated rate (not the hyper stream's) and PSNR
 };
 using RefineProgressFn = std::function<void(const RefineProgress&)>;
 
 // Refines the gained latents y ([1, M, H/16, W/16], analysis times gain) of the padded image x
 // ([1, 3, H, W] in [0, 1], of which the top-left image_h x image_w pixels are the image) for the
 // rate point at `position`, with the hyper latents z_hat ([1, hyper_n, H/64, W/64], integers)
-// fixed. Minimizes bits(y_hat | z_hat) + lambda * 255^2 * MSE, y_hat = mean + round(y - mean)
-// with a straight-through gradient, by Adam, per tile of the coding tiles (bounded memory; each
-// tile owns its latents and sees its neighbours' halo at their starting values); the best
-// iterate of each tile is kept, so the loss never ends above the analysis'. Deterministic for any
-// `threads`: tiles are fixed by the image and each runs on one LibTorch thread.
+// fixed. Minimizes bits(y_hat | z_hat) + lambda * 255^2 * MSE (plus, for a model with a chroma
+// group, 0.25 times the same distortion of the decode without it against the image's luma),
+// y_hat = mean + Q(y - mean) with Q soft rounding, then rounding with a straight-through gradient
+// (docs/encoder_effort.md), by Adam, per tile of the coding tiles (bounded memory; each tile owns
+// its latents and sees its neighbours' halo at their starting values). Every rounded iterate is a
+// candidate and each tile keeps its best, so a tile's loss never ends above the analysis' in the
+// model's estimate. Deterministic for any `threads`: tiles are fixed by the image and each runs
+// on one LibTorch thread.
 StatusOr<torch::Tensor> refine_latents(PhotoModel& net, const torch::Tensor& x, int image_h, int image_w,
                                        const torch::Tensor& y, const torch::Tensor& z_hat, double position,
                                        const RefineSettings& settings, int tile_latents, int threads,

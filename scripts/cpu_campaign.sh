@@ -28,13 +28,22 @@ L7=0.0018,0.0035,0.0067,0.013,0.025,0.0483,0.0932
 MODEL=(--n 128 --m 192 --hyper-n 128 --groups 3 --chroma 48 --lambdas $L7)
 mkdir -p "$WORK"
 
+need_python() {
+  if ! "$PYTHON" -c 'import numpy, PIL' 2>/dev/null; then
+    echo "cpu_campaign: $PYTHON needs numpy and PIL to pack the crops: apt-get install python3-numpy python3-pil" >&2
+    exit 1
+  fi
+}
+
 pack() {
   if [ ! -f "$WORK/crops.bin" ]; then
+    need_python
     # BSDS500 train + val and the Wikipedia photos; BSDS500 test stays held out.
     "$PYTHON" scripts/pack_crops.py --size 256 --per-image 12 --seed 7 -o "$WORK/crops.bin" \
       "$DATA/bsds500/train" "$DATA/bsds500/val" "$DATA/wikipedia-photos"
   fi
   if [ ! -f "$WORK/eval.bin" ]; then
+    need_python
     "$PYTHON" scripts/pack_crops.py --size 256 --centre --limit 16 -o "$WORK/eval.bin" "$DATA/bsds500/test"
   fi
 }

@@ -83,6 +83,9 @@ expect force-overwrite 0 '' -- "$facet" compress "$img" -o "$work/a.fct" -f -q 8
 expect refuse-terminal 2 'refusing to write binary data to a terminal' -- \
   script -qec "\"$facet\" compress '$img' -o - ${model[*]}" /dev/null
 expect bad-quality 2 '' -- "$facet" compress "$img" -o "$work/q.fct" -q 150 "${model[@]}"
+expect compress-effort 0 'refine: tile 1/1, iteration 10/10.*effort 2' -- "$facet" compress "$img" -o "$work/e2.fct" -e 2 -v "${model[@]}"
+expect effort-decodes 0 '384x320' -- "$facet" decompress "$work/e2.fct" -o "$work/e2.png" -v "${model[@]}"
+expect bad-effort 2 'effort' -- "$facet" compress "$img" -o "$work/e9.fct" -e 9 "${model[@]}"
 expect compress-fct-file 1 "not an image" -- "$facet" compress "$work/a.fct" -o "$work/y.fct" "${model[@]}"
 printf "hello" > "$work/hello.txt"
 expect compress-garbage 1 'error: unsupported' -- "$facet" compress "$work/hello.txt" -o "$work/x.fct" "${model[@]}"
@@ -209,6 +212,7 @@ expect sprite-bench-refused 2 'photo models' -- "$facet" bench model "$work" "${
 expect sprite-eval-factors-refused 2 'photo model' -- "$facet" eval factors "$work" "${smodel[@]}"
 expect sprite-baseline-refused 2 'baseline-model must be a photo model' -- "$facet" eval factors "$work/one" \
   --measure cost "${model[@]}" --baseline-model "$work/sprites.safetensors"
+expect sprite-no-effort 2 'no encoder effort' -- "$facet" compress "$work/sprite.png" -o "$work/sprite-e.fct" -e 2 "${smodel[@]}"
 expect sprite-not-64x64 2 'codes 64x64 images' -- "$facet" compress "$img" -o "$work/big-sprite.fct" "${smodel[@]}"
 expect sprite-model-photo-file 1 "error: unsupported: .*needs model 'tiny'" -- "$facet" decompress "$work/a.fct" \
   -o "$work/x.png" "${smodel[@]}"
