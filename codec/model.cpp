@@ -16,6 +16,18 @@ nn::Conv2d conv(int in, int out, int kernel, int stride) {
 
 }  // namespace
 
+torch::Tensor gaussian_likelihoods(const torch::Tensor& y, const torch::Tensor& mean, const torch::Tensor& scale) {
+  auto centered = torch::abs(y - mean);
+  auto upper = 0.5 * torch::erfc(-(0.5 - centered) / (scale * std::sqrt(2.0)));
+  auto lower = 0.5 * torch::erfc(-(-0.5 - centered) / (scale * std::sqrt(2.0)));
+  return (upper - lower).clamp_min(1e-9);
+}
+
+torch::Tensor luma_of(const torch::Tensor& x) {
+  auto y = 0.299 * x.select(1, 0) + 0.587 * x.select(1, 1) + 0.114 * x.select(1, 2);
+  return y.unsqueeze(1).expand_as(x);
+}
+
 torch::Tensor round_ste(const torch::Tensor& x) { return x + (torch::round(x) - x).detach(); }
 
 torch::Tensor scale_from_raw(const torch::Tensor& scale_raw) {
@@ -141,10 +153,7 @@ ForwardResult PhotoModelImpl::forward_with_gains(const torch::Tensor& x, const t
   // Rate: additive uniform noise; reconstruction: rounded residual with a straight-through
   // gradient, as the decoder will see it.
   auto y_noisy = noisy ? y + torch::empty_like(y).uniform_(-0.5, 0.5) : torch::round(y - mean) + mean;
-  auto centered = torch::abs(y_noisy - mean);
-  auto upper = 0.5 * torch::erfc(-(0.5 - centered) / (scale * std::sqrt(2.0)));
-  auto lower = 0.5 * torch::erfc(-(-0.5 - centered) / (scale * std::sqrt(2.0)));
-  auto y_likelihoods = (upper - lower).clamp_min(1e-9);
+  auto y_likelihoods = gaussian_likelihoods(y_noisy, mean, scale);
 
   auto y_hat = round_ste(y - mean) + mean;
   auto mask = torch::ones({1, m, 1, 1}, x.options());

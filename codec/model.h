@@ -82,6 +82,13 @@ TORCH_MODULE(PhotoModel);
 // Scale of the Gaussian conditional from h_s's raw output (training path).
 torch::Tensor scale_from_raw(const torch::Tensor& scale_raw);
 
+// Likelihood of y under the Gaussian conditional N(mean, scale) integrated over the unit
+// interval around it (clamped at 1e-9): the rate term of training and of encoder refinement.
+torch::Tensor gaussian_likelihoods(const torch::Tensor& y, const torch::Tensor& mean, const torch::Tensor& scale);
+
+// BT.601 luma of [B, 3, H, W], repeated over the three channels.
+torch::Tensor luma_of(const torch::Tensor& x);
+
 // Rounds with a straight-through gradient.
 torch::Tensor round_ste(const torch::Tensor& x);
 

@@ -32,10 +32,7 @@ namespace {
 
 // Bits of the rounded residuals under the Gaussian conditional (the training's likelihood).
 torch::Tensor gaussian_bits(const torch::Tensor& y_hat, const torch::Tensor& mean, const torch::Tensor& scale) {
-  auto centered = torch::abs(y_hat - mean);
-  auto upper = 0.5 * torch::erfc(-(0.5 - centered) / (scale * std::sqrt(2.0)));
-  auto lower = 0.5 * torch::erfc(-(-0.5 - centered) / (scale * std::sqrt(2.0)));
-  return -torch::log2((upper - lower).clamp_min(1e-9));
+  return -torch::log2(gaussian_likelihoods(y_hat, mean, scale));
 }
 
 // The first kSoftShare of the iterations see soft-rounded latents (Agustsson & Theis 2020: a
@@ -102,9 +99,7 @@ StatusOr<torch::Tensor> refine_latents(PhotoModel& net, const torch::Tensor& x, 
     if (config.chroma > 0) {
       chroma_mask = torch::zeros({1, config.m, 1, 1});
       chroma_mask.slice(1, config.structure_channels(), config.m).fill_(1.0);
-      target_luma = (0.299 * target.select(1, 0) + 0.587 * target.select(1, 1) + 0.114 * target.select(1, 2))
-                        .unsqueeze(1)
-                        .expand_as(target);
+      target_luma = luma_of(target);
     }
 
     auto v = region(y).clone().requires_grad_(true);

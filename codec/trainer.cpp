@@ -54,11 +54,6 @@ torch::Tensor sample_batch(const torch::Tensor& crops, int batch, int crop, std:
 }
 
 // BT.601 luma of [B, 3, H, W] RGB, repeated in the three channels: the target without chroma.
-torch::Tensor luma_of(const torch::Tensor& x) {
-  auto y = 0.299 * x.select(1, 0) + 0.587 * x.select(1, 1) + 0.114 * x.select(1, 2);
-  return y.unsqueeze(1).expand_as(x);
-}
-
 struct Loss {
   torch::Tensor total, bpp, mse;
 };
