@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "codec/factor_edit.h"
-#include "codec/precision.h"
+#include "bitstream/factor_edit.h"
+#include "networks/precision.h"
 #include "eval/rd_sweep.h"
 #include "common/status.h"
 

@@ -1,4 +1,4 @@
-// facet sprites: the dSprites-equivalent data set with known factors (codec/sprite_render.h).
+// facet sprites: the dSprites-equivalent data set with known factors (sprites/sprite_render.h).
 //   facet sprites generate --count N --seed S -o DIR [--format png|pgm] [-f]
 //   facet sprites render --shape heart --scale 5 --orientation 10 --pos-x 0 --pos-y 31 -o out.png
 #include <cstdio>
@@ -10,7 +10,7 @@
 
 #include "cli/cli_common.h"
 #include "cli/commands.h"
-#include "codec/sprite_render.h"
+#include "sprites/sprite_render.h"
 #include "common/file_io.h"
 #include "formats/image.h"
 #include "formats/image_io.h"

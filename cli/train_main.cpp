@@ -4,9 +4,9 @@
 #include <cstdio>
 #include <memory>
 
-#include "cli/train_options.h"
-#include "codec/crops.h"
-#include "codec/trainer.h"
+#include "train/train_options.h"
+#include "train/crops.h"
+#include "train/trainer.h"
 #include "common/allocator.h"
 #include "common/file_io.h"
 #include "formats/safetensors.h"

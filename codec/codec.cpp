@@ -8,8 +8,9 @@
 #include <unistd.h>
 
 
-#include "codec/appearance.h"
-#include "codec/precision.h"
+#include "bitstream/photo_streams.h"
+#include "model/appearance.h"
+#include "networks/precision.h"
 #include "codec/sprite_codec.h"
 #include "codec/tiles.h"
 #include "common/file_io.h"
@@ -22,10 +23,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-const char* kHyperStream = "hyper";
-const char* kChromaStream = "chroma";
-std::string structure_name(int g) { return "structure." + std::to_string(g); }
 
 int round_up(int v, int multiple) { return (v + multiple - 1) / multiple * multiple; }
 
@@ -103,19 +100,8 @@ void to_luma(Image* image) {
   }
 }
 
-float spatial_scale_of(const DecompressOptions& options, const std::string& name) {
-  auto it = options.spatial_scale.find(name);
-  return it == options.spatial_scale.end() ? 1.0f : float(it->second);
-}
-
 double rate_position(const ModelConfig& config, double quality) {
   return std::clamp(quality, 0.0, 100.0) / 100.0 * (config.rate_points() - 1);
-}
-
-std::vector<int32_t> channel_indexes(int channels, int plane) {
-  std::vector<int32_t> idx(size_t(channels) * plane);
-  for (int c = 0; c < channels; ++c) std::fill_n(idx.begin() + size_t(c) * plane, plane, c);
-  return idx;
 }
 
 }  // namespace
@@ -126,21 +112,7 @@ const std::string& CodecModel::model_id() const {
 
 std::vector<GlobalFactorModel> CodecModel::global_factors() const {
   if (sprites) return sprite_global_factors(*sprites);
-  std::vector<GlobalFactorModel> out;
-  if (!bundle.tables.has_appearance()) return out;
-  for (int k = 0; k < kAppearanceFactorCount; ++k) {
-    const AppearanceFactorInfo& info = kAppearanceFactors[k];
-    GlobalFactorModel g;
-    g.name = info.name;
-    g.unit = info.unit;
-    g.tables = &bundle.tables.appearance_tables;
-    g.table = uint32_t(k);
-    g.step = info.quant_step;
-    g.prior_mean = info.prior_mean;
-    g.prior_sigma = info.prior_sigma;
-    out.push_back(std::move(g));
-  }
-  return out;
+  return photo_global_factors(bundle.entropy.tables);
 }
 
 RgbPlanes image_planes(const Image& image) {
@@ -298,7 +270,7 @@ StatusOr<Bytes> compress_image(const Image& image, CodecModel& model, const Comp
   const int zh = int(z.size(2)), zw = int(z.size(3)), hn = config.hyper_n;
   std::vector<int32_t> z_symbols(z.data_ptr<int32_t>(), z.data_ptr<int32_t>() + z.numel());
   FACET_ASSIGN_OR_RETURN(HyperSynthesisResult hs,
-                         run_hyper_synthesis(model.bundle.hyper_synthesis, z_symbols, zh, zw, options.threads));
+                         run_hyper_synthesis(model.bundle.entropy.hyper_synthesis, z_symbols, zh, zw, options.threads));
   t.hyper_s = since(start);
 
   start = Clock::now();
@@ -306,7 +278,7 @@ StatusOr<Bytes> compress_image(const Image& image, CodecModel& model, const Comp
                     {uint32_t(hn), uint32_t(zh), uint32_t(zw)}, 1.0f};
   FACET_ASSIGN_OR_RETURN(Bytes hyper_stream,
                          encode_rans_stream(hyper, z_symbols, channel_indexes(hn, zh * zw),
-                                            model.bundle.tables.z_tables));
+                                            model.bundle.entropy.tables.z_tables));
   header.factors.push_back(hyper);
   streams.push_back(std::move(hyper_stream));
 
@@ -320,9 +292,9 @@ StatusOr<Bytes> compress_image(const Image& image, CodecModel& model, const Comp
       const float residual = yv[begin + i] - hs.means.data[begin + i];
       symbols[i] = int32_t(std::lround(std::clamp(residual, -1e9f, 1e9f)));
     }
-    FactorEntry entry{structure_name(g), FactorKind::kSpatial, StreamCoder::kRansGaussian, ElementType::kI32,
+    FactorEntry entry{structure_stream_name(g), FactorKind::kSpatial, StreamCoder::kRansGaussian, ElementType::kI32,
                       {uint32_t(gc), uint32_t(lh), uint32_t(lw)}, 1.0f};
-    FACET_ASSIGN_OR_RETURN(Bytes stream, encode_rans_stream(entry, symbols, indexes, model.bundle.tables.y_tables));
+    FACET_ASSIGN_OR_RETURN(Bytes stream, encode_rans_stream(entry, symbols, indexes, model.bundle.entropy.tables.y_tables));
     header.factors.push_back(entry);
     streams.push_back(std::move(stream));
   }
@@ -333,11 +305,11 @@ StatusOr<Bytes> compress_image(const Image& image, CodecModel& model, const Comp
       symbols[i] = int32_t(std::lround(std::clamp(yv[begin + i] - hs.means.data[begin + i], -1e9f, 1e9f)));
     FactorEntry entry{kChromaStream, FactorKind::kSpatial, StreamCoder::kRansGaussian, ElementType::kI32,
                       {uint32_t(config.chroma), uint32_t(lh), uint32_t(lw)}, 1.0f};
-    FACET_ASSIGN_OR_RETURN(Bytes stream, encode_rans_stream(entry, symbols, indexes, model.bundle.tables.y_tables));
+    FACET_ASSIGN_OR_RETURN(Bytes stream, encode_rans_stream(entry, symbols, indexes, model.bundle.entropy.tables.y_tables));
     header.factors.push_back(entry);
     streams.push_back(std::move(stream));
   }
-  if (model.bundle.tables.has_appearance()) {
+  if (model.bundle.entropy.tables.has_appearance()) {
     const auto symbols = appearance_symbols(image);
     for (int k = 0; k < kAppearanceFactorCount; ++k) {
       const AppearanceFactorInfo& info = kAppearanceFactors[k];
@@ -345,7 +317,7 @@ StatusOr<Bytes> compress_image(const Image& image, CodecModel& model, const Comp
                         float(info.quant_step)};
       const int32_t symbol = symbols[k];
       FACET_ASSIGN_OR_RETURN(Bytes stream, encode_short_stream(entry, {symbol}, {uint32_t(k)},
-                                                               model.bundle.tables.appearance_tables));
+                                                               model.bundle.entropy.tables.appearance_tables));
       header.factors.push_back(entry);
       streams.push_back(std::move(stream));
     }
@@ -387,78 +359,18 @@ StatusOr<Image> decompress_fct(const FctFile& file, CodecModel& model, const Dec
   }
   PhotoModel& net = model.bundle.net;
   const ModelConfig& config = net->config();
-  const int hn = config.hyper_n, gc = config.group_channels();
-  const int zh = round_up(int(h.height), kHyperStride) / kHyperStride;
-  const int zw = round_up(int(h.width), kHyperStride) / kHyperStride;
-  const int lh = zh * 4, lw = zw * 4;
-
-  auto start = Clock::now();
-  const int hyper_at = h.find(kHyperStream);
-  FACET_RETURN_ERROR_IF(hyper_at < 0, kCorrupt, "the file has no hyper stream");
-  const FactorEntry& hyper = h.factors[hyper_at];
-  const std::vector<uint32_t> hyper_shape = {uint32_t(hn), uint32_t(zh), uint32_t(zw)};
-  FACET_RETURN_ERROR_IF(hyper.coder != StreamCoder::kRansFactorized || hyper.shape != hyper_shape,
-                        kCorrupt, "hyper stream layout does not match the model and image size");
-  FACET_ASSIGN_OR_RETURN(std::vector<int32_t> z_symbols,
-                         decode_rans_stream(hyper, file.streams[hyper_at], channel_indexes(hn, zh * zw),
-                                            model.bundle.tables.z_tables));
-  t.entropy_s += since(start);
-  start = Clock::now();
-  FACET_ASSIGN_OR_RETURN(HyperSynthesisResult hs,
-                         run_hyper_synthesis(model.bundle.hyper_synthesis, z_symbols, zh, zw, options.threads));
-  t.hyper_s = since(start);
-
-  start = Clock::now();
-  const size_t plane = size_t(lh) * lw;
-  const std::vector<uint32_t> group_shape = {uint32_t(gc), uint32_t(lh), uint32_t(lw)};
-  std::vector<float> y_hat = hs.means.data;  // dropped or absent groups stay at the prior mean
-  for (int g = 0; g < config.groups; ++g) {
-    const int at = h.find(structure_name(g));
-    if (at < 0 || options.drop.count(structure_name(g))) continue;
-    const FactorEntry& entry = h.factors[at];
-    FACET_RETURN_ERROR_IF(entry.coder != StreamCoder::kRansGaussian || entry.shape != group_shape,
-                          kCorrupt, "stream '" + entry.name + "' does not match the model and image size");
-    const size_t begin = size_t(g) * gc * plane, count = size_t(gc) * plane;
-    std::vector<int32_t> indexes(hs.indexes.begin() + begin, hs.indexes.begin() + begin + count);
-    FACET_ASSIGN_OR_RETURN(std::vector<int32_t> symbols,
-                           decode_rans_stream(entry, file.streams[at], indexes, model.bundle.tables.y_tables));
-    const float scale = spatial_scale_of(options, entry.name);
-    for (size_t i = 0; i < count; ++i) y_hat[begin + i] += scale * float(symbols[i]);
-  }
-  bool chroma_kept = config.chroma == 0;
-  if (config.chroma > 0) {
-    const int at = h.find(kChromaStream);
-    if (at >= 0 && !options.drop.count(kChromaStream)) {
-      const FactorEntry& entry = h.factors[at];
-      const std::vector<uint32_t> shape = {uint32_t(config.chroma), uint32_t(lh), uint32_t(lw)};
-      FACET_RETURN_ERROR_IF(entry.coder != StreamCoder::kRansGaussian || entry.shape != shape, kCorrupt,
-                            "stream 'chroma' does not match the model and image size");
-      const size_t begin = size_t(config.structure_channels()) * plane, count = size_t(config.chroma) * plane;
-      std::vector<int32_t> indexes(hs.indexes.begin() + begin, hs.indexes.begin() + begin + count);
-      FACET_ASSIGN_OR_RETURN(std::vector<int32_t> symbols,
-                             decode_rans_stream(entry, file.streams[at], indexes, model.bundle.tables.y_tables));
-      const float scale = spatial_scale_of(options, entry.name);
-      for (size_t i = 0; i < count; ++i) y_hat[begin + i] += scale * float(symbols[i]);
-      chroma_kept = true;
-    }
-  }
-  AppearanceVector appearance{};
-  const bool impose = model.bundle.tables.has_appearance() && options.impose_appearance;
-  if (impose) {
-    for (int k = 0; k < kAppearanceFactorCount; ++k) {
-      const AppearanceFactorInfo& info = kAppearanceFactors[k];
-      appearance[k] = info.prior_mean;  // a dropped factor: the prior's mean
-      const int at = h.find(info.name);
-      if (at < 0 || options.drop.count(info.name)) continue;
-      const FactorEntry& entry = h.factors[at];
-      FACET_RETURN_ERROR_IF(entry.kind != FactorKind::kGlobal || entry.quant_step != float(info.quant_step),
-                            kCorrupt, std::string("stream '") + info.name + "' does not match the model");
-      FACET_ASSIGN_OR_RETURN(std::vector<int32_t> v, decode_short_stream(entry, file.streams[at], {uint32_t(k)},
-                                                                         model.bundle.tables.appearance_tables));
-      appearance[k] = v[0] * info.quant_step;
-    }
-  }
-  t.entropy_s += since(start);
+  LatentDecodeOptions latent_options;
+  latent_options.drop = options.drop;
+  latent_options.spatial_scale = options.spatial_scale;
+  latent_options.read_appearance = options.impose_appearance;
+  latent_options.threads = options.threads;
+  FACET_ASSIGN_OR_RETURN(PhotoLatents latents, decode_photo_latents(file, model.bundle.entropy, latent_options));
+  t.entropy_s += latents.entropy_s;
+  t.hyper_s = latents.hyper_s;
+  std::vector<float>& y_hat = latents.y_hat;
+  const int lh = latents.latent_height, lw = latents.latent_width;
+  const bool chroma_kept = latents.chroma_kept, impose = latents.appearance_read;
+  const AppearanceVector& appearance = latents.appearance;
 
   const uint8_t depth = [&] {
     const int alpha_at = h.find(kAlphaStreamName);
@@ -466,7 +378,7 @@ StatusOr<Image> decompress_fct(const FctFile& file, CodecModel& model, const Dec
   }();
   // Synthesis, luma and appearance work on 8-bit samples; a 16-bit alpha widens the image after.
   FACET_ASSIGN_OR_RETURN(Image image, make_image(h.width, h.height, h.channels, 8));
-  start = Clock::now();
+  auto start = Clock::now();
   torch::Tensor y, scales;
   const double position = rate_position(config, h.quality / 100.0);
   Status status = guard_torch([&]() -> Status {

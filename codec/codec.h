@@ -8,13 +8,13 @@
 #include <set>
 #include <string>
 
-#include "codec/appearance.h"
-#include "codec/factor_edit.h"
-#include "codec/model_io.h"
-#include "codec/precision.h"
+#include "model/appearance.h"
+#include "bitstream/factor_edit.h"
+#include "networks/model_io.h"
+#include "networks/precision.h"
 #include "codec/refine.h"
 #include "codec/tiles.h"
-#include "codec/sprites_codec_model.h"
+#include "sprites/sprites_codec_model.h"
 #include "common/bytes.h"
 #include "common/status.h"
 #include "formats/container.h"

@@ -5,7 +5,7 @@
 #include <limits>
 #include <mutex>
 
-#include "codec/model_config.h"
+#include "model/model_config.h"
 #include "codec/tiles.h"
 
 namespace facet {

@@ -7,8 +7,8 @@
 
 #include <torch/torch.h>
 
-#include "codec/model.h"
-#include "codec/precision.h"
+#include "networks/photo_model.h"
+#include "networks/precision.h"
 #include "common/status.h"
 
 namespace facet {

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "codec/sprite_render.h"
+#include "sprites/sprite_render.h"
 #include "formats/container_streams.h"
 
 namespace facet {

@@ -4,8 +4,8 @@
 // prior mean) and thresholds the Bernoulli decoder's logits.
 #pragma once
 
-#include "codec/factor_edit.h"
-#include "codec/sprites_codec_model.h"
+#include "bitstream/factor_edit.h"
+#include "sprites/sprites_codec_model.h"
 #include "common/bytes.h"
 #include "formats/image.h"
 

@@ -9,7 +9,7 @@
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
-#include "codec/precision.h"
+#include "networks/precision.h"
 #include "common/status.h"
 
 namespace facet {

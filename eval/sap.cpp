@@ -106,12 +106,6 @@ StatusOr<double> linear_svm_accuracy(const CodeMatrix& train, const std::vector<
   return double(hits) / double(test.rows);
 }
 
-std::vector<int> factor_column(const FactorMatrix& m, size_t col) {
-  std::vector<int> out(m.rows);
-  for (size_t r = 0; r < m.rows; ++r) out[r] = m.at(r, col);
-  return out;
-}
-
 }  // namespace
 
 StatusOr<SapResult> compute_sap(const CodeMatrix& train_codes, const FactorMatrix& train_factors,

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "common/status.h"
-#include "eval/disentanglement.h"
+#include "stats/information.h"
 
 namespace facet {
 

@@ -6,10 +6,10 @@
 #include <cmath>
 
 #include "codec/codec.h"
-#include "codec/hyper_synthesis.h"
-#include "codec/model_io.h"
-#include "codec/train_loop.h"
-#include "codec/trainer.h"
+#include "model/hyper_synthesis.h"
+#include "networks/model_io.h"
+#include "train/train_loop.h"
+#include "train/trainer.h"
 #include "formats/image_io.h"
 #include "codec/codec_test_support.h"
 #include "test_support.h"
@@ -48,10 +48,10 @@ TEST_CASE("HyperSynthesisIsBitExactForAnyThreadCountAndMatchesLibTorch", "[codec
   const int zh = 3, zw = 5, hn = model->bundle.net->config().hyper_n;
   std::vector<int32_t> z(size_t(hn) * zh * zw);
   for (auto& v : z) v = int32_t(rng.below(9)) - 4;
-  auto one = run_hyper_synthesis(model->bundle.hyper_synthesis, z, zh, zw, 1);
+  auto one = run_hyper_synthesis(model->bundle.entropy.hyper_synthesis, z, zh, zw, 1);
   REQUIRE(one.ok());
   for (int threads : {2, 3, 7}) {
-    auto many = run_hyper_synthesis(model->bundle.hyper_synthesis, z, zh, zw, threads);
+    auto many = run_hyper_synthesis(model->bundle.entropy.hyper_synthesis, z, zh, zw, threads);
     REQUIRE(many.ok());
     CHECK(many->means.data == one->means.data);
     CHECK(many->indexes == one->indexes);
@@ -407,14 +407,14 @@ TEST_CASE("DecoderRefusesAnotherModelsFileAndDamagedFiles", "[codec]") {
 
 TEST_CASE("WeightsFileRoundTripKeepsTheModel", "[codec]") {
   auto model = tiny_model(9);
-  auto file = model_to_tensor_file(model->bundle.net, model->bundle.tables);
+  auto file = model_to_tensor_file(model->bundle.net, model->bundle.entropy.tables);
   REQUIRE(file.ok());
   auto again = model_from_tensor_file(*file);
   REQUIRE(again.ok());
   auto a = model->bundle.net->named_parameters();
   auto b = again->net->named_parameters();
   for (const auto& item : a) CHECK(torch::equal(item.value(), b[item.key()]));
-  CHECK(again->hyper_synthesis.up1.weight == model->bundle.hyper_synthesis.up1.weight);
+  CHECK(again->entropy.hyper_synthesis.up1.weight == model->bundle.entropy.hyper_synthesis.up1.weight);
   // A missing tensor is named in the error.
   file->tensors.erase("g_a.0.weight");
   auto broken = model_from_tensor_file(*file);
@@ -426,7 +426,7 @@ TEST_CASE("F16WeightsFileHoldsTheRoundedModel", "[codec]") {
   auto model = tiny_model(9);
   PhotoModel& net = model->bundle.net;
   round_parameters_to_f16(*net);
-  auto file = model_to_tensor_file(net, model->bundle.tables, TensorDtype::kF16);
+  auto file = model_to_tensor_file(net, model->bundle.entropy.tables, TensorDtype::kF16);
   REQUIRE(file.ok());
   CHECK(file->tensors.at("g_a.0.weight").dtype == TensorDtype::kF16);
   CHECK(file->tensors.at("g_a.0.weight").data.size() == size_t(net->named_parameters()["g_a.0.weight"].numel()) * 2);

@@ -1,8 +1,8 @@
 // LibTorch first: it brings glog's CHECK, which Catch's CHECK must replace.
 #include "codec/codec_test_support.h"
 
-#include "codec/model.h"
-#include "codec/model_io.h"
+#include "networks/photo_model.h"
+#include "networks/model_io.h"
 #include "formats/image_io.h"
 #include "formats/safetensors.h"
 #include "test_support.h"

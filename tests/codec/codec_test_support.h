@@ -5,7 +5,7 @@
 #include <memory>
 
 #include "codec/codec.h"
-#include "codec/model_config.h"
+#include "model/model_config.h"
 #include "formats/image.h"
 
 namespace facet::test {

@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "codec/codec.h"
-#include "codec/factor_edit.h"
+#include "bitstream/factor_edit.h"
 #include "formats/container.h"
 #include "codec/codec_test_support.h"
 #include "test_support.h"

@@ -9,14 +9,14 @@
 #include <string>
 #include <vector>
 
-#include "codec/appearance.h"
+#include "model/appearance.h"
 #include "codec/codec.h"
-#include "codec/factor_edit.h"
-#include "codec/model_io.h"
+#include "bitstream/factor_edit.h"
+#include "networks/model_io.h"
 #include "codec/sprite_codec.h"
-#include "codec/sprite_render.h"
-#include "codec/sprites_codec_model.h"
-#include "codec/sprites_model.h"
+#include "sprites/sprite_render.h"
+#include "sprites/sprites_codec_model.h"
+#include "sprites/sprites_model.h"
 #include "entropy/quantized_cdf.h"
 #include "formats/container.h"
 #include "formats/image_io.h"
@@ -220,7 +220,7 @@ ModelConfig tiny_chroma_config() {
 
 std::shared_ptr<CodecModel> tiny_chroma_model(uint64_t seed = 1) {
   auto model = test::untrained_model(tiny_chroma_config(), seed);
-  REQUIRE(model->bundle.tables.has_appearance());
+  REQUIRE(model->bundle.entropy.tables.has_appearance());
   REQUIRE_FALSE(model->is_sprites());
   return model;
 }

@@ -1,0 +1,84 @@
+// ModelConfig validation and its round trip through safetensors metadata strings.
+#include "model/model_config.h"
+
+#include <cstdlib>
+#include <sstream>
+
+namespace facet {
+
+Status ModelConfig::validate() const {
+  FACET_RETURN_ERROR_IF(n < 1 || n > 1024 || m < 1 || m > 1024 || hyper_n < 1 || hyper_n > 1024,
+                        kCorrupt, "model channel counts out of range");
+  FACET_RETURN_ERROR_IF(chroma < 0 || chroma >= m, kCorrupt, "chroma channels must be in 0..m-1");
+  FACET_RETURN_ERROR_IF(groups < 1 || (m - chroma) % groups != 0, kCorrupt,
+                        "structure channels (m - chroma) must split into equal groups");
+  FACET_RETURN_ERROR_IF(lambdas.empty() || lambdas.size() > 32, kCorrupt, "1..32 rate points needed");
+  for (size_t i = 0; i < lambdas.size(); ++i) {
+    FACET_RETURN_ERROR_IF(!(lambdas[i] > 0) || (i && !(lambdas[i] > lambdas[i - 1])), kCorrupt,
+                          "rate-point lambdas must be positive and increasing");
+  }
+  FACET_RETURN_ERROR_IF(model_id.empty() || model_id.size() > 64, kCorrupt, "bad model id");
+  return ok_status();
+}
+
+std::map<std::string, std::string> ModelConfig::to_metadata() const {
+  std::ostringstream l;
+  l.precision(17);
+  for (size_t i = 0; i < lambdas.size(); ++i) l << (i ? "," : "") << lambdas[i];
+  std::map<std::string, std::string> md = {{"facet.format", "facet-photo-1"},
+          {"facet.model_id", model_id},
+          {"facet.n", std::to_string(n)},
+          {"facet.m", std::to_string(m)},
+          {"facet.hyper_n", std::to_string(hyper_n)},
+          {"facet.groups", std::to_string(groups)},
+          {"facet.lambdas", l.str()}};
+  if (chroma > 0) md["facet.chroma"] = std::to_string(chroma);
+  if (synthesis_rate_scales) md["facet.synthesis_rate_scales"] = "1";
+  return md;
+}
+
+StatusOr<ModelConfig> ModelConfig::from_metadata(const std::map<std::string, std::string>& md) {
+  auto get = [&md](const std::string& key) -> StatusOr<std::string> {
+    auto it = md.find(key);
+    if (it == md.end()) return make_error(ErrorCode::kCorrupt, "weights metadata lacks '" + key + "'");
+    return it->second;
+  };
+  auto get_int = [&get](const std::string& key) -> StatusOr<int> {
+    FACET_ASSIGN_OR_RETURN(std::string text, get(key));
+    char* end = nullptr;
+    const long v = std::strtol(text.c_str(), &end, 10);
+    FACET_RETURN_ERROR_IF(text.empty() || *end != '\0' || v < 0 || v > 1 << 20, kCorrupt,
+                          "weights metadata '" + key + "' is not an integer");
+    return static_cast<int>(v);
+  };
+  FACET_ASSIGN_OR_RETURN(std::string format, get("facet.format"));
+  FACET_RETURN_ERROR_IF(format != "facet-photo-1", kUnsupported,
+                        "weights file of kind '" + format + "' (expected facet-photo-1)");
+  ModelConfig c;
+  FACET_ASSIGN_OR_RETURN(c.model_id, get("facet.model_id"));
+  FACET_ASSIGN_OR_RETURN(c.n, get_int("facet.n"));
+  FACET_ASSIGN_OR_RETURN(c.m, get_int("facet.m"));
+  FACET_ASSIGN_OR_RETURN(c.hyper_n, get_int("facet.hyper_n"));
+  FACET_ASSIGN_OR_RETURN(c.groups, get_int("facet.groups"));
+  if (md.count("facet.synthesis_rate_scales")) {
+    int flag = 0;
+    FACET_ASSIGN_OR_RETURN(flag, get_int("facet.synthesis_rate_scales"));
+    FACET_RETURN_ERROR_IF(flag != 0 && flag != 1, kCorrupt, "facet.synthesis_rate_scales must be 0 or 1");
+    c.synthesis_rate_scales = flag == 1;
+  }
+  if (md.count("facet.chroma")) {
+    FACET_ASSIGN_OR_RETURN(c.chroma, get_int("facet.chroma"));
+  }
+  FACET_ASSIGN_OR_RETURN(std::string lambdas, get("facet.lambdas"));
+  c.lambdas.clear();
+  std::stringstream in(lambdas);
+  for (std::string item; std::getline(in, item, ',');) {
+    char* end = nullptr;
+    c.lambdas.push_back(std::strtod(item.c_str(), &end));
+    FACET_RETURN_ERROR_IF(item.empty() || *end != '\0', kCorrupt, "bad lambda list in weights");
+  }
+  FACET_RETURN_IF_ERROR(c.validate());
+  return c;
+}
+
+}  // namespace facet

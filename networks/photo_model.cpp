@@ -1,0 +1,202 @@
+// The photo model's layers and training-time forward pass.
+#include "networks/photo_model.h"
+
+#include "networks/precision.h"
+
+#include <cmath>
+
+namespace facet {
+namespace {
+
+namespace nn = torch::nn;
+
+nn::Conv2d conv(int in, int out, int kernel, int stride) {
+  return nn::Conv2d(nn::Conv2dOptions(in, out, kernel).stride(stride).padding(kernel / 2));
+}
+
+}  // namespace
+
+torch::Tensor gaussian_likelihoods(const torch::Tensor& y, const torch::Tensor& mean, const torch::Tensor& scale) {
+  auto centered = torch::abs(y - mean);
+  auto upper = 0.5 * torch::erfc(-(0.5 - centered) / (scale * std::sqrt(2.0)));
+  auto lower = 0.5 * torch::erfc(-(-0.5 - centered) / (scale * std::sqrt(2.0)));
+  return (upper - lower).clamp_min(1e-9);
+}
+
+torch::Tensor luma_of(const torch::Tensor& x) {
+  auto y = 0.299 * x.select(1, 0) + 0.587 * x.select(1, 1) + 0.114 * x.select(1, 2);
+  return y.unsqueeze(1).expand_as(x);
+}
+
+torch::Tensor round_ste(const torch::Tensor& x) { return x + (torch::round(x) - x).detach(); }
+
+torch::Tensor scale_from_raw(const torch::Tensor& scale_raw) {
+  return torch::nn::functional::softplus(scale_raw).clamp_min(kMinScale);
+}
+
+PhotoModelImpl::PhotoModelImpl(const ModelConfig& config) : config_(config) {
+  const int n = config.n, m = config.m, hn = config.hyper_n;
+  g_a = register_module("g_a", nn::Sequential(conv(3, n, 5, 2), Gdn(n, false), conv(n, n, 5, 2),
+                                              Gdn(n, false), conv(n, n, 5, 2), Gdn(n, false),
+                                              conv(n, m, 5, 2)));
+  g_s = register_module("g_s", nn::Sequential(Upsample(m, n), Gdn(n, true), Upsample(n, n),
+                                              Gdn(n, true), Upsample(n, n), Gdn(n, true),
+                                              Upsample(n, 3)));
+  h_a = register_module("h_a", nn::Sequential(conv(m, hn, 3, 1), nn::ReLU(), conv(hn, hn, 5, 2),
+                                              nn::ReLU(), conv(hn, hn, 5, 2)));
+  hs_up1 = register_module("hs_up1", Upsample(hn, hn));
+  hs_up2 = register_module("hs_up2", Upsample(hn, hn));
+  hs_out = register_module("hs_out", conv(hn, 2 * m, 3, 1));
+  z_density = register_module("z_density", FactorizedDensity(hn));
+  log_gains = register_parameter("log_gains", torch::zeros({config.rate_points(), m}));
+  log_inverse_gains = register_parameter("log_inverse_gains", torch::zeros({config.rate_points(), m}));
+  if (config.synthesis_rate_scales)
+    log_synthesis_scales = register_parameter("log_synthesis_scales", torch::zeros({config.rate_points(), 3 * n}));
+  // Start the rate points apart: higher lambda, finer quantization (larger gain).
+  {
+    torch::NoGradGuard no_grad;
+    // A small last synthesis layer starts the reconstruction near mid-gray instead of far
+    // outside [0, 1], which otherwise costs the first few hundred steps.
+    auto last = g_s->children().back()->as<UpsampleImpl>();
+    last->conv->weight.mul_(0.1);
+    last->conv->bias.fill_(0.5);
+    for (int k = 0; k < config.rate_points(); ++k) {
+      const double g = 0.5 * std::log(config.lambdas[k] / config.lambdas.back());
+      log_gains[k].fill_(g);
+      log_inverse_gains[k].fill_(-g);
+    }
+  }
+}
+
+torch::Tensor PhotoModelImpl::gain(double t) { return interpolated_exp(log_gains, t); }
+torch::Tensor PhotoModelImpl::inverse_gain(double t) { return interpolated_exp(log_inverse_gains, t); }
+
+torch::Tensor PhotoModelImpl::interpolated_exp(const torch::Tensor& log_table, double t) const {
+  const int last = config_.rate_points() - 1;
+  if (last == 0) return torch::exp(log_table[0]).view({1, -1, 1, 1});
+  t = std::min<double>(std::max(t, 0.0), last);
+  const int i = std::min(static_cast<int>(std::floor(t)), last - 1);
+  const double f = t - i;
+  return torch::exp((1 - f) * log_table[i] + f * log_table[i + 1]).view({1, -1, 1, 1});
+}
+
+// Under bf16 autocast (training) the transforms run their convolutions in bf16; their outputs are
+// fp32 again for the quantizer, the hyperprior and the loss.
+torch::Tensor PhotoModelImpl::analysis(const torch::Tensor& x) { return g_a->forward(x).to(torch::kFloat32); }
+torch::Tensor PhotoModelImpl::synthesis(const torch::Tensor& y_hat, const torch::Tensor& scales) {
+  if (!scales.defined()) return g_s->forward(y_hat).to(torch::kFloat32);
+  // Layers: up, igdn, up, igdn, up, igdn, up; the k-th inverse GDN's output is scaled by scales[:, k].
+  torch::Tensor h = y_hat;
+  int scaled = 0;
+  for (const auto& layer : g_s->children()) {
+    if (auto* up = layer->as<UpsampleImpl>()) {
+      h = up->forward(h);
+    } else if (auto* gdn = layer->as<GdnImpl>()) {
+      h = gdn->forward(h);
+      auto s = scales.select(1, scaled++).unsqueeze(-1).unsqueeze(-1);  // [B, N, 1, 1]
+      h = h * s.to(h.scalar_type());
+    }
+  }
+  return h.to(torch::kFloat32);
+}
+
+torch::Tensor PhotoModelImpl::synthesis_scales(double t) {
+  if (!log_synthesis_scales.defined()) return torch::Tensor();
+  return interpolated_exp(log_synthesis_scales, t).view({1, 3, config_.n});
+}
+
+// The hyperprior stays fp32 under autocast: its means and scales set the rate, and its tensors are
+// small (a few percent of the step).
+torch::Tensor PhotoModelImpl::hyper_analysis(const torch::Tensor& y) {
+  NoAutocast fp32;
+  return h_a->forward(y);
+}
+
+std::pair<torch::Tensor, torch::Tensor> PhotoModelImpl::hyper_synthesis(const torch::Tensor& z_hat) {
+  NoAutocast fp32;
+  auto h = torch::relu(hs_up1->forward(z_hat));
+  h = torch::relu(hs_up2->forward(h));
+  auto out = hs_out->forward(h);
+  auto parts = out.chunk(2, 1);
+  return {parts[0], parts[1]};
+}
+
+ForwardResult PhotoModelImpl::forward(const torch::Tensor& x, int rate_point, int kept_groups,
+                                     bool noisy, bool keep_chroma, bool also_without_chroma) {
+  return forward_with_gains(x, gain(rate_point), inverse_gain(rate_point), synthesis_scales(rate_point), kept_groups,
+                            noisy, keep_chroma, also_without_chroma);
+}
+
+ForwardResult PhotoModelImpl::forward(const torch::Tensor& x, const torch::Tensor& rate_points, int kept_groups,
+                                     bool noisy, bool keep_chroma, bool also_without_chroma) {
+  const int64_t b = x.size(0), m = config_.m;
+  auto index = rate_points.to(log_gains.device(), torch::kInt64);
+  auto g = torch::exp(log_gains.index_select(0, index)).view({b, m, 1, 1});
+  auto ig = torch::exp(log_inverse_gains.index_select(0, index)).view({b, m, 1, 1});
+  torch::Tensor scales;
+  if (log_synthesis_scales.defined())
+    scales = torch::exp(log_synthesis_scales.index_select(0, index)).view({b, 3, config_.n});
+  return forward_with_gains(x, g, ig, scales, kept_groups, noisy, keep_chroma, also_without_chroma);
+}
+
+ForwardResult PhotoModelImpl::forward_with_gains(const torch::Tensor& x, const torch::Tensor& gain,
+                                                 const torch::Tensor& inverse_gain,
+                                                 const torch::Tensor& synthesis_scales, int kept_groups, bool noisy,
+                                                 bool keep_chroma, bool also_without_chroma) {
+  const int m = config_.m;
+  auto y = analysis(x) * gain;
+  auto z = hyper_analysis(y);
+  auto z_noisy = noisy ? z + torch::empty_like(z).uniform_(-0.5, 0.5) : torch::round(z);
+  auto [mean, scale_raw] = hyper_synthesis(z_noisy);
+  auto scale = scale_from_raw(scale_raw);
+
+  // Rate: additive uniform noise; reconstruction: rounded residual with a straight-through
+  // gradient, as the decoder will see it.
+  auto y_noisy = noisy ? y + torch::empty_like(y).uniform_(-0.5, 0.5) : torch::round(y - mean) + mean;
+  auto y_likelihoods = gaussian_likelihoods(y_noisy, mean, scale);
+
+  auto y_hat = round_ste(y - mean) + mean;
+  auto mask = torch::ones({1, m, 1, 1}, x.options());
+  const int structure = config_.structure_channels();
+  if (kept_groups < config_.groups)
+    mask.narrow(1, kept_groups * config_.group_channels(), structure - kept_groups * config_.group_channels())
+        .zero_();
+  if (!keep_chroma && config_.chroma > 0) mask.narrow(1, structure, config_.chroma).zero_();
+  if (kept_groups < config_.groups || (!keep_chroma && config_.chroma > 0)) y_hat = mask * y_hat + (1 - mask) * mean;
+  ForwardResult r;
+  r.x_hat = synthesis(y_hat * inverse_gain, synthesis_scales);
+  if (also_without_chroma && keep_chroma && config_.chroma > 0) {
+    auto luma_mask = mask.clone();
+    luma_mask.narrow(1, structure, config_.chroma).zero_();
+    r.x_hat_without_chroma =
+        synthesis((luma_mask * y_hat + (1 - luma_mask) * mean) * inverse_gain, synthesis_scales);
+  }
+  r.y_likelihoods = y_likelihoods;
+  {
+    NoAutocast fp32;
+    r.z_likelihoods = z_density->likelihood(z_noisy).clamp_min(1e-9);
+  }
+  r.y_mask = mask;
+  return r;
+}
+
+ModelCost model_cost(PhotoModel& model) {
+  const ModelConfig& c = model->config();
+  const double n = c.n, m = c.m, hn = c.hyper_n;
+  ModelCost cost{};
+  // Per input pixel: a layer at stride s touches 1/s^2 of the pixels.
+  cost.analysis_kmac_per_pixel =
+      (3 * n * 25 / 4 + n * n * 25 / 16 + n * n * 25 / 64 + n * m * 25 / 256 +
+       n * n * (1.0 / 4 + 1.0 / 16 + 1.0 / 64)) / 1000;  // + GDN 1x1
+  cost.synthesis_kmac_per_pixel =
+      (m * 4 * n * 9 / 256 + n * 4 * n * 9 / 64 + n * 4 * n * 9 / 16 + n * 12 * 9 / 4 +
+       n * n * (1.0 / 64 + 1.0 / 16 + 1.0 / 4)) / 1000;
+  cost.hyper_kmac_per_pixel = (m * hn * 9 / 256 + hn * hn * 25 / 1024 + hn * hn * 25 / 4096 +  // h_a
+                               hn * 4 * hn * 9 / 4096 + hn * 4 * hn * 9 / 1024 + hn * 2 * m * 9 / 256) /
+                              1000;  // h_s
+  cost.parameters = 0;
+  for (const auto& p : model->parameters()) cost.parameters += p.numel();
+  return cost;
+}
+
+}  // namespace facet

@@ -1,0 +1,103 @@
+// The Facet photo model (LibTorch): transforms, mean-scale hyperprior, variable-rate gains and
+// coarse-to-fine latent groups. Training uses forward(); coding uses the pieces through codec.h.
+#pragma once
+
+#include <torch/torch.h>
+
+#include "networks/layers.h"
+#include "model/model_config.h"
+
+namespace facet {
+
+// Smallest Gaussian scale, also the first entry of the scale table (entropy/gaussian_tables.h).
+constexpr double kMinScale = 0.11;
+
+struct ForwardResult {
+  torch::Tensor x_hat;             // reconstruction, [B, 3, H, W], not clamped
+  torch::Tensor y_likelihoods;     // of the kept latent elements, [B, M, H/16, W/16]
+  torch::Tensor z_likelihoods;     // [B, hyper_n, H/64, W/64]
+  torch::Tensor y_mask;            // 1 for kept channels, 0 for dropped groups, [1, M, 1, 1]
+  // Filled only when forward() is asked for it (also_without_chroma): the decode of the same
+  // latents with the chroma group dropped as well, [B, 3, H, W]. Its rate is not counted again.
+  torch::Tensor x_hat_without_chroma;
+};
+
+class PhotoModelImpl : public torch::nn::Module {
+ public:
+  explicit PhotoModelImpl(const ModelConfig& config);
+
+  const ModelConfig& config() const { return config_; }
+
+  // x in [0, 1], H and W multiples of 64. rate_point in [0, rate_points); kept_groups in
+  // [1, groups] drops the trailing groups as a decoder that lacks them would (their latents
+  // become the hyperprior's mean). noisy: additive uniform noise for the rate (training);
+  // otherwise rounding, as in coding (evaluation).
+  // keep_chroma = false drops the chroma group the same way. also_without_chroma (with
+  // keep_chroma and a chroma group) decodes the latents a second time without the chroma group,
+  // into x_hat_without_chroma: training both decodes from one analysis.
+  ForwardResult forward(const torch::Tensor& x, int rate_point, int kept_groups, bool noisy = true,
+                        bool keep_chroma = true, bool also_without_chroma = false);
+  // The same with a rate point per image of the batch (int64 [B]): one step trains every rate
+  // point at once.
+  ForwardResult forward(const torch::Tensor& x, const torch::Tensor& rate_points, int kept_groups, bool noisy = true,
+                        bool keep_chroma = true, bool also_without_chroma = false);
+
+  // Gains of a continuous rate position t in [0, rate_points - 1]: log-linear interpolation
+  // between the trained rate points. Shapes [1, M, 1, 1].
+  torch::Tensor gain(double t);
+  torch::Tensor inverse_gain(double t);
+
+  // The pieces, in coding order.
+  torch::Tensor analysis(const torch::Tensor& x);          // g_a: [B,3,H,W] -> [B,M,H/16,W/16]
+  torch::Tensor hyper_analysis(const torch::Tensor& y);    // h_a: -> [B,hyper_n,H/64,W/64]
+  // h_s as a LibTorch graph (training). Returns {mean, scale_raw} with sigma =
+  // max(softplus(scale_raw), kMinScale); coding uses the bit-exact twin in hyper_synthesis.h.
+  std::pair<torch::Tensor, torch::Tensor> hyper_synthesis(const torch::Tensor& z_hat);
+  // g_s. scales: the rate point's channel scales after each inverse GDN ([1 or B, 3, N], from
+  // synthesis_scales), or undefined for a model without them.
+  torch::Tensor synthesis(const torch::Tensor& y_hat, const torch::Tensor& scales = torch::Tensor());
+  // The synthesis scales at a continuous rate position t (as gain(t)); undefined when the model
+  // has none.
+  torch::Tensor synthesis_scales(double t);
+
+  torch::nn::Sequential g_a{nullptr}, g_s{nullptr}, h_a{nullptr};
+  Upsample hs_up1{nullptr}, hs_up2{nullptr};
+  torch::nn::Conv2d hs_out{nullptr};
+  FactorizedDensity z_density{nullptr};
+  torch::Tensor log_gains, log_inverse_gains;  // [rate_points, M]
+  torch::Tensor log_synthesis_scales;           // [rate_points, 3 * N] (config.synthesis_rate_scales)
+
+ private:
+  // Gains and inverse gains for each image: [B, M, 1, 1].
+  ForwardResult forward_with_gains(const torch::Tensor& x, const torch::Tensor& gain, const torch::Tensor& inverse_gain,
+                                   const torch::Tensor& synthesis_scales, int kept_groups, bool noisy,
+                                   bool keep_chroma, bool also_without_chroma);
+  // exp of the row-wise linear interpolation of log_table ([rate_points, M]) at position t.
+  torch::Tensor interpolated_exp(const torch::Tensor& log_table, double t) const;
+
+  ModelConfig config_;
+};
+TORCH_MODULE(PhotoModel);
+
+// Scale of the Gaussian conditional from h_s's raw output (training path).
+torch::Tensor scale_from_raw(const torch::Tensor& scale_raw);
+
+// Likelihood of y under the Gaussian conditional N(mean, scale) integrated over the unit
+// interval around it (clamped at 1e-9): the rate term of training and of encoder refinement.
+torch::Tensor gaussian_likelihoods(const torch::Tensor& y, const torch::Tensor& mean, const torch::Tensor& scale);
+
+// BT.601 luma of [B, 3, H, W], repeated over the three channels.
+torch::Tensor luma_of(const torch::Tensor& x);
+
+// Rounds with a straight-through gradient.
+torch::Tensor round_ste(const torch::Tensor& x);
+
+// Multiply-accumulates per input pixel of the three networks (encode: g_a + h_a + h_s;
+// decode: h_s + g_s), for reports.
+struct ModelCost {
+  double analysis_kmac_per_pixel, synthesis_kmac_per_pixel, hyper_kmac_per_pixel;
+  int64_t parameters;
+};
+ModelCost model_cost(PhotoModel& model);
+
+}  // namespace facet

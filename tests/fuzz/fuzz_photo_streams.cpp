@@ -1,0 +1,89 @@
+// Fuzz target: the decoder's whole entropy path on a stored photo file, with the shipped model's
+// tables: the container, the factor table, the hyper stream and every structure, chroma and
+// appearance stream entropy-decoded, the deterministic hyper-synthesis, factor edits and drops —
+// everything a decoder does but the synthesis network (bitstream/photo_streams.h), the surface a
+// hostile .fct reaches. No LibTorch. Each input is tried as is and with its checksums recomputed.
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "bitstream/factor_edit.h"
+#include "bitstream/photo_streams.h"
+#include "formats/container.h"
+#include "formats/safetensors.h"
+#include "fuzz/fct_checksums.h"
+#include "model/entropy_model.h"
+
+namespace {
+
+// Images larger than this many latents (16 x 16 pixels each) are skipped: a well-formed file of a
+// huge image is legitimate work, not a bug, and would only slow the fuzzer down.
+constexpr uint64_t kMaxLatents = 64 * 64;
+
+const facet::EntropyModel& shipped_model() {
+  static const facet::EntropyModel model = [] {
+    const std::string path = std::string(FACET_SOURCE_DIR) + "/models/facet-photo.safetensors.zst";
+    std::ifstream in(path, std::ios::binary);
+    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto file = facet::decode_weights_file(bytes.data(), bytes.size());
+    if (!file.ok()) {
+      std::fprintf(stderr, "cannot read %s: %s\n", path.c_str(), file.status().to_string().c_str());
+      std::abort();
+    }
+    auto model = facet::entropy_model_from_tensor_file(*file);
+    if (!model.ok()) std::abort();
+    return *model;
+  }();
+  return model;
+}
+
+void check_one(const uint8_t* data, size_t size) {
+  const facet::EntropyModel& model = shipped_model();
+  auto file = facet::read_fct(data, size);
+  if (!file.ok()) return;
+  const uint64_t latents = uint64_t(file->header.width + 63) / 64 * 4 * (uint64_t(file->header.height + 63) / 64 * 4);
+  if (latents > kMaxLatents) return;
+  facet::LatentDecodeOptions options;
+  auto all = facet::decode_photo_latents(*file, model, options);
+  if (all.ok()) {
+    const size_t expected = size_t(model.config.m) * all->latent_height * all->latent_width;
+    if (all->y_hat.size() != expected) std::abort();
+  }
+  // Drops and edits, as `facet edit` makes them, then the decode of the edited file.
+  const std::vector<facet::GlobalFactorModel> globals = facet::photo_global_factors(model.tables);
+  std::set<std::string> drops;
+  for (const auto& f : file->header.factors)
+    if (f.name == "chroma" || f.name == "structure.2" || f.name == "tint") drops.insert(f.name);
+  std::map<std::string, facet::FactorSetting> settings;
+  for (const auto& f : file->header.factors)
+    if (f.name == "exposure" && !drops.count(f.name)) settings[f.name] = facet::FactorSetting{0.5, true};
+  facet::FctFile edited = *file;
+  if (facet::edit_factors(edited, globals, settings, drops).ok()) {
+    auto bytes = facet::write_fct(edited.header, edited.streams);
+    if (!bytes.ok()) std::abort();  // an edit of a file the reader accepted is a valid file
+    auto again = facet::read_fct(bytes->data(), bytes->size());
+    if (!again.ok()) std::abort();
+    options.drop = drops;
+    (void)facet::decode_photo_latents(*again, model, options);
+  }
+  // The decoder's own drops and spatial scales on the unedited file.
+  options.drop = {"structure.1", "exposure"};
+  options.spatial_scale = {{"structure.0", 0.5}};
+  options.read_appearance = false;
+  (void)facet::decode_photo_latents(*file, model, options);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  check_one(data, size);
+  const std::vector<uint8_t> fixed = facet::test::with_valid_checksums(data, size);
+  check_one(fixed.data(), fixed.size());
+  return 0;
+}

@@ -1,0 +1,33 @@
+// Training checkpoints of any model: parameters, Adam moments and the step, in one safetensors
+// file ("adam.m.<name>", "adam.v.<name>", metadata "adam.step.<name>" and "train.step").
+#pragma once
+
+#include <map>
+#include <string>
+#include <torch/torch.h>
+
+#include "common/status.h"
+#include "formats/safetensors.h"
+#include "networks/tensor_io.h"
+
+namespace facet {
+
+// Writes `file` as plain safetensors, atomically, replacing an existing file (trainer outputs and
+// checkpoints).
+Status write_tensor_file(const std::string& path, const TensorFile& file);
+
+// `metadata` (e.g. the model's configuration) is stored beside the training state.
+Status save_checkpoint(const std::string& path, torch::nn::Module& module, torch::optim::Adam& adam, int64_t step,
+                       const std::map<std::string, std::string>& metadata);
+
+// Restores parameters and Adam state (moved to `device`); returns the step.
+StatusOr<int64_t> load_checkpoint(const std::string& path, torch::nn::Module& module, torch::optim::Adam& adam,
+                                  const torch::Device& device);
+
+// Peak learning rate `peak` after a linear warm-up of `warmup` steps, then a cosine decay to
+// `final_fraction * peak` at `total` steps.
+double warmup_cosine_learning_rate(double peak, int64_t warmup, double final_fraction, int64_t total, int64_t step);
+// Linear warm-up, the peak up to 80% of `total`, then final_fraction of it.
+double warmup_step_learning_rate(double peak, int64_t warmup, double final_fraction, int64_t total, int64_t step);
+
+}  // namespace facet

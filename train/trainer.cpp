@@ -1,0 +1,252 @@
+// The photo model's training loop.
+#include "train/trainer.h"
+
+#include <ATen/Parallel.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <random>
+#include <torch/torch.h>
+
+#include "train/checkpoint.h"
+#include "networks/photo_model.h"
+#include "networks/model_io.h"
+#include "train/train_loop.h"
+#include "formats/safetensors.h"
+
+namespace facet {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The stored crops as one uint8 tensor [N, S, S, 3] on the training device (a few hundred MB for
+// thousands of 256² crops), so that a batch is cut there without a host copy per step.
+torch::Tensor crops_on_device(const CropSet& crops, const torch::Device& device) {
+  auto host = torch::from_blob(const_cast<uint8_t*>(crops.pixels.data()),
+                               {crops.count, crops.size, crops.size, 3}, torch::kUInt8);
+  return device.is_cpu() ? host : host.to(device);
+}
+
+// Patch `crop`² of stored crop `index` at (oy, ox), flipped as asked, as [3, c, c] uint8.
+torch::Tensor cut_patch(const torch::Tensor& crops, int64_t index, int oy, int ox, bool flip_x, bool flip_y,
+                        int crop) {
+  auto patch = crops[index].narrow(0, oy, crop).narrow(1, ox, crop);
+  if (flip_y) patch = patch.flip({0});
+  if (flip_x) patch = patch.flip({1});
+  return patch.permute({2, 0, 1});
+}
+
+// Batch of random sub-crops with random flips, as [B, 3, c, c] floats in [0, 1].
+torch::Tensor sample_batch(const torch::Tensor& crops, int batch, int crop, std::mt19937_64& rng) {
+  const int64_t count = crops.size(0), size = crops.size(1);
+  std::uniform_int_distribution<int64_t> pick(0, count - 1);
+  std::uniform_int_distribution<int> offset(0, int(size) - crop);
+  std::bernoulli_distribution flip(0.5);
+  std::vector<torch::Tensor> patches;
+  for (int b = 0; b < batch; ++b) {
+    const int64_t index = pick(rng);
+    const int oy = offset(rng), ox = offset(rng);
+    const bool fx = flip(rng), fy = flip(rng);
+    patches.push_back(cut_patch(crops, index, oy, ox, fx, fy, crop));
+  }
+  return torch::stack(patches).to(torch::kFloat32).div_(255.0);
+}
+
+// BT.601 luma of [B, 3, H, W] RGB, repeated in the three channels: the target without chroma.
+struct Loss {
+  torch::Tensor total, bpp, mse;
+};
+
+// Mean over the batch of lambda_i * 255^2 * MSE_i + bpp_i, with lambda per image ([B]).
+Loss rate_distortion(const ForwardResult& r, const torch::Tensor& x, const torch::Tensor& lambdas) {
+  const double pixels = double(x.size(2)) * x.size(3);
+  auto y_bits = (-torch::log2(r.y_likelihoods) * r.y_mask).sum({1, 2, 3});
+  auto z_bits = -torch::log2(r.z_likelihoods).sum({1, 2, 3});
+  auto bpp = (y_bits + z_bits) / pixels;
+  auto mse = (r.x_hat - x).square().mean({1, 2, 3});
+  Loss l;
+  l.bpp = bpp.mean();
+  l.mse = mse.mean();
+  l.total = (lambdas * (255.0 * 255.0) * mse + bpp).mean();
+  return l;
+}
+
+Loss rate_distortion(const ForwardResult& r, const torch::Tensor& x, double lambda) {
+  return rate_distortion(r, x, torch::full({x.size(0)}, lambda, x.options()));
+}
+
+double psnr_of(double mse) { return 10.0 * std::log10(1.0 / std::max(mse, 1e-12)); }
+
+// The first 16 held-out crops, each cut to a multiple of 64 at the top left, at every rate point, in
+// fp32: bpp from the likelihoods of the rounded latents, PSNR of the 8-bit decode (as the
+// reference hyperprior counts them).
+void evaluate(PhotoModel& model, const torch::Tensor& crops, const TrainOptions& o, int64_t step,
+              const std::function<void(const TrainProgress&)>& report) {
+  torch::NoGradGuard no_grad;
+  model->eval();
+  const int edge = int(crops.size(1)) / 64 * 64;
+  const int64_t count = std::min<int64_t>(crops.size(0), 16);
+  for (int k = 0; k < o.config.rate_points(); ++k) {
+    double bpp = 0, psnr = 0;
+    for (int64_t i = 0; i < count; ++i) {
+      auto x8 = cut_patch(crops, i, 0, 0, false, false, edge).unsqueeze(0).to(torch::kFloat32);
+      auto x = x8 / 255.0;
+      auto r = model->forward(x, k, o.config.groups, /*noisy=*/false);
+      Loss l = rate_distortion(r, x, o.config.lambdas[k]);
+      bpp += l.bpp.item<double>();
+      auto decoded = (r.x_hat.clamp(0, 1) * 255.0).round();
+      psnr += psnr_of(((decoded - x8) / 255.0).square().mean().item<double>());
+    }
+    TrainProgress p;
+    p.step = step;
+    p.is_eval = true;
+    p.rate_point = k;
+    p.lambda = o.config.lambdas[k];
+    p.bpp = bpp / count;
+    p.psnr = psnr / count;
+    report(p);
+  }
+  model->train();
+}
+
+}  // namespace
+
+Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, const CropSet* eval_crops,
+                         const std::function<void(const TrainProgress&)>& report) {
+  FACET_RETURN_IF_ERROR(o.config.validate());
+  FACET_RETURN_ERROR_IF(o.crop % 64 != 0 || o.crop < 64 || o.crop > train_crops.size, kInvalidArgument,
+                        "--crop must be a multiple of 64 no larger than the stored crops");
+  FACET_RETURN_ERROR_IF(o.batch < 1 || o.steps < 0, kInvalidArgument,
+                        "batch must be positive and steps non-negative");
+  try {
+    torch::manual_seed(o.seed);
+    const torch::Device device(o.device);
+    prepare_training_device(device);
+    const torch::Tensor crops = crops_on_device(train_crops, device);
+    const torch::Tensor held_out = eval_crops ? crops_on_device(*eval_crops, device) : torch::Tensor();
+    PhotoModel model(o.config);
+    model->to(device);
+    const TransformPrecision precision = resolve_precision(o.precision, device);
+    const bool bf16 = precision == TransformPrecision::kBf16;
+    const bool channels_last = device.is_cpu() && (o.layout == TrainOptions::Layout::kChannelsLast ||
+                                                   (o.layout == TrainOptions::Layout::kAuto && bf16));
+    torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(o.learning_rate));
+    int64_t step = 0;
+    if (o.resume) {
+      FACET_ASSIGN_OR_RETURN(step, load_checkpoint(o.checkpoint, *model, adam, device));
+    } else if (o.init) {
+      FACET_RETURN_IF_ERROR(load_module_parameters(*o.init, *model));
+    }
+    if (channels_last) to_channels_last(*model);
+    {
+      TrainProgress p;
+      const std::string flags = device.is_cpu() ? cpu_bf16_flags() : std::string();
+      p.banner = std::string("precision ") + (bf16 ? "bf16 (autocast; fp32 weights, hyperprior and loss)" : "fp32") +
+                 (channels_last ? ", channels-last" : "") + ", device " + o.device +
+                 (device.is_cpu() ? ", " + std::to_string(at::get_num_threads()) + " threads, CPU bf16 flags: " +
+                                        (flags.empty() ? "none" : flags)
+                                  : std::string());
+      report(p);
+    }
+    std::mt19937_64 rng(o.seed * 1000003 + uint64_t(step));
+    std::uniform_int_distribution<int> rate_point(0, o.config.rate_points() - 1);
+    std::uniform_int_distribution<int> kept(1, std::max(1, o.config.groups - 1));
+    std::bernoulli_distribution truncate(o.truncation_probability);
+    std::bernoulli_distribution drop_chroma(o.config.chroma > 0 ? o.chroma_drop_probability : 0.0);
+    model->train();
+
+    // Sums over the logging window stay on the device: reading them back each step would make the
+    // host wait for the GPU.
+    torch::Tensor loss_sum = torch::zeros({}, torch::TensorOptions(device)), bpp_sum = loss_sum.clone(),
+                  mse_sum = loss_sum.clone();
+    int64_t window = 0;
+    auto window_start = Clock::now();
+    StepBudget budget(o.time_budget_seconds, o.steps);
+    const std::vector<torch::Tensor> parameters = model->parameters();
+    const torch::Tensor lambda_table =
+        torch::tensor(o.config.lambdas, torch::TensorOptions(torch::kFloat64)).to(device, torch::kFloat32);
+    // Where a fine-tune or a resumed run starts, on the held-out crops (the run's reference point).
+    if (eval_crops && o.eval_every > 0 && (o.resume || o.init)) evaluate(model, held_out, o, step, report);
+    for (; step < budget.total(); ++step) {
+      const double lr =
+          o.lr_schedule == TrainOptions::LrSchedule::kStep
+              ? warmup_step_learning_rate(o.learning_rate, o.warmup_steps, o.final_lr_fraction, budget.total(), step)
+              : warmup_cosine_learning_rate(o.learning_rate, o.warmup_steps, o.final_lr_fraction, budget.total(),
+                                            step);
+      for (auto& group : adam.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+      auto x = sample_batch(crops, o.batch, o.crop, rng);
+      if (channels_last) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
+      // One rate point for the step, or one per image (every rate point trains in every step).
+      const int k = rate_point(rng);
+      std::vector<int64_t> image_points(o.batch, k);
+      if (o.rate_point_sampling == TrainOptions::RatePointSampling::kPerImage)
+        for (auto& p : image_points) p = rate_point(rng);
+      const auto points = torch::tensor(image_points, torch::TensorOptions(torch::kInt64)).to(device);
+      const auto lambdas = lambda_table.index_select(0, points);
+      const int groups = (o.config.groups > 1 && truncate(rng)) ? kept(rng) : o.config.groups;
+      const bool chroma_step = drop_chroma(rng);
+      const bool paired = chroma_step && o.chroma_drop_mode == TrainOptions::ChromaDropMode::kPaired;
+      const bool keep_chroma = !chroma_step || paired;
+      ForwardResult r;
+      {
+        Bf16Autocast autocast(bf16, device);
+        r = model->forward(x, points, groups, /*noisy=*/true, keep_chroma, /*also_without_chroma=*/paired);
+      }
+      Loss l = rate_distortion(r, keep_chroma ? x : luma_of(x), lambdas);
+      if (paired)
+        l.total = l.total + o.chroma_luma_weight * 255.0 * 255.0 *
+                                (lambdas * (r.x_hat_without_chroma - luma_of(x)).square().mean({1, 2, 3})).mean();
+      adam.zero_grad();
+      l.total.backward();
+      if (o.clip_grad_norm > 0) clip_gradients(parameters, o.clip_grad_norm);
+      adam.step();
+
+      loss_sum += l.total.detach();
+      bpp_sum += l.bpp.detach();
+      mse_sum += l.mse.detach();
+      ++window;
+      if (budget.update(step + 1)) {
+        TrainProgress p;
+        p.step = step + 1;
+        p.budget_steps = budget.total();
+        report(p);
+      }
+      const bool last = step + 1 == budget.total();
+      if ((step + 1) % o.log_every == 0 || last) {
+        TrainProgress p;
+        p.step = step + 1;
+        p.loss = loss_sum.item<double>() / window;
+        p.bpp = bpp_sum.item<double>() / window;
+        p.psnr = psnr_of(mse_sum.item<double>() / window);
+        p.learning_rate = lr;
+        p.steps_per_second = window / std::chrono::duration<double>(Clock::now() - window_start).count();
+        report(p);
+        loss_sum.zero_();
+        bpp_sum.zero_();
+        mse_sum.zero_();
+        window = 0;
+        window_start = Clock::now();
+      }
+      if (!o.checkpoint.empty() && ((step + 1) % o.checkpoint_every == 0 || last))
+        FACET_RETURN_IF_ERROR(save_checkpoint(o.checkpoint, *model, adam, step + 1, o.config.to_metadata()));
+      if (eval_crops && ((o.eval_every > 0 && (step + 1) % o.eval_every == 0) || last))
+        evaluate(model, held_out, o, step + 1, report);
+    }
+
+    if (!o.output.empty()) {
+      model->to(torch::kCPU);
+      if (channels_last) to_contiguous(*model);
+      if (o.f16_weights) round_parameters_to_f16(*model);
+      FACET_ASSIGN_OR_RETURN(EntropyTables tables, bake_entropy_tables(model));
+      FACET_ASSIGN_OR_RETURN(TensorFile file,
+                             model_to_tensor_file(model, tables, o.f16_weights ? TensorDtype::kF16 : TensorDtype::kF32));
+      FACET_RETURN_IF_ERROR(write_tensor_file(o.output, file));
+    }
+  } catch (const c10::Error& e) {
+    return make_error(ErrorCode::kInternal, std::string("LibTorch: ") + e.what_without_backtrace());
+  }
+  return ok_status();
+}
+
+}  // namespace facet

@@ -1,0 +1,100 @@
+// The training loop (LibTorch, CPU or CUDA): random crops and flips, a lambda per rate point,
+// random truncation of trailing latent groups, Adam with warm-up and cosine decay, checkpoints
+// with optimizer state, periodic evaluation. Needs no image library (crops come packed).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "train/crops.h"
+#include "model/model_config.h"
+#include "networks/precision.h"
+#include "common/status.h"
+#include "formats/safetensors.h"
+
+namespace facet {
+
+struct TrainOptions {
+  ModelConfig config;
+  int64_t steps = 1000;  // total optimizer steps (a resumed run continues to this count; 0 exports
+                         // the initial model, a resumed run at its checkpoint's step exports it)
+  int batch = 8;
+  int crop = 128;                  // training patch edge (multiple of 64), cut from stored crops
+  double learning_rate = 1e-4;
+  int64_t warmup_steps = 200;
+  double final_lr_fraction = 0.1;  // cosine decay to this fraction of the peak
+  // kCosine: warm-up, then cosine decay to final_lr_fraction. kStep: warm-up, the peak held to
+  // 80% of the steps, then final_lr_fraction of it (the schedule of the reference hyperprior).
+  enum class LrSchedule { kCosine, kStep };
+  LrSchedule lr_schedule = LrSchedule::kCosine;
+  // kPerStep: each step draws one rate point for the whole batch (1/K of the steps each).
+  // kPerImage: each image of the batch draws its own, so every step trains all rate points and the
+  // shared transforms get one mixed gradient instead of alternating between rate points.
+  enum class RatePointSampling { kPerStep, kPerImage };
+  RatePointSampling rate_point_sampling = RatePointSampling::kPerImage;
+  // bf16 autocast of the transforms (kAuto: where the CPU or GPU runs it fast).
+  TransformPrecision precision = TransformPrecision::kAuto;
+  // Weights and activations channels-last (NHWC) on the CPU. kAuto: with bf16, where oneDNN's
+  // kernels are fastest in it; fp32 runs faster in NCHW (0.37 against 0.58 s a step, Zen 5).
+  enum class Layout { kAuto, kChannelsLast, kNchw };
+  Layout layout = Layout::kAuto;
+  double truncation_probability = 0.25;  // drop trailing groups in this share of the steps
+  // Drop the chroma group (config.chroma > 0) in this share of the steps, asking the decoder for
+  // the grayscale image (BT.601 luma in all three channels) then: what "chroma" means.
+  double chroma_drop_probability = 0.25;
+  // How a chroma-drop step trains. kPaired (the default): the step decodes twice from one
+  // analysis, the full image against the photo (with the rate) plus the grayscale decode against
+  // the luma image, so that every step trains the full decode; each paired step costs one more
+  // synthesis. kReplace (facet-photo-1's recipe): the step decodes only without chroma, its rate
+  // and distortion replacing the full decode's, so a share of the steps does not train the colour
+  // image. At equal steps from scratch (64/128 channels, 6000 steps) the factor model's BD-rate
+  // against the same architecture without factors was +20.3% with kReplace and -2.1% with
+  // kPaired; +7.4% with kPaired for another seed at 4000 steps (16 held-out BSDS500 photos;
+  // models/README.md).
+  // The fine-tune of facet-photo-1 into facet-photo-2 (3000 more kPaired steps for it and for its
+  // baseline) did not lower the cost: +12.6% on Kodak.
+  enum class ChromaDropMode { kReplace, kPaired };
+  ChromaDropMode chroma_drop_mode = ChromaDropMode::kPaired;
+  // kPaired: the weight of the grayscale decode's distortion against the colour decode's (both
+  // times lambda * 255^2). The grayscale decode only needs about 35 dB of luma PSNR; weight 1 gives
+  // it 39-44 dB and costs the colour image rate. From scratch (seed 2, 4000 steps, against the same
+  // baseline) weight 1 gave +7.4% BD-rate, 0.25 gave -6.7% with 37.0 dB of luma, 0 gave -14.0% and
+  // no grayscale image (19.8 dB): models/README.md.
+  double chroma_luma_weight = 0.25;
+  // Start from these parameters (a weights file's tensors) instead of a fresh initialization:
+  // fine-tuning. Names and shapes must match the configuration.
+  std::shared_ptr<const TensorFile> init;
+  double clip_grad_norm = 1.0;  // 0: no clipping
+  std::string checkpoint;          // written every checkpoint_every steps and at the end
+  int64_t checkpoint_every = 500;
+  bool resume = false;             // continue from `checkpoint` (weights, Adam state, step)
+  std::string output;              // final weights file (parameters + baked CDF tables)
+  int64_t log_every = 20;
+  int64_t eval_every = 0;          // 0: only at the end
+  uint64_t seed = 1;
+  std::string device = "cpu";      // "cpu" or "cuda"
+  // Wall-clock seconds of training steps (0: none). With a budget, `steps` is an upper bound and
+  // the total is fitted to the measured speed (StepBudget, train_loop.h).
+  double time_budget_seconds = 0;
+  // Store the output's weights as F16 (half the file). The model is rounded to F16 before its
+  // tables are baked, so the file describes exactly the model it holds.
+  bool f16_weights = false;
+};
+
+struct TrainProgress {
+  int64_t step = 0;
+  double loss = 0, bpp = 0, psnr = 0, learning_rate = 0, steps_per_second = 0;
+  bool is_eval = false;
+  int rate_point = -1;  // for eval lines
+  double lambda = 0;    // for eval lines
+  int64_t budget_steps = 0;  // > 0: a line saying the time budget set the total to this many steps
+  std::string banner;        // non-empty: a line saying how the run computes (precision, threads, CPU)
+};
+
+// Trains; reports progress lines through `report` (the CLI prints them).
+Status train_photo_model(const TrainOptions& options, const CropSet& train_crops,
+                         const CropSet* eval_crops,
+                         const std::function<void(const TrainProgress&)>& report);
+
+}  // namespace facet
