@@ -37,4 +37,16 @@ double Rng::normal() {
   return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
 }
 
+Bytes random_bytes(size_t size, Rng& rng) {
+  Bytes out(size);
+  for (uint8_t& b : out) b = static_cast<uint8_t>(rng.next());
+  return out;
+}
+
+Bytes compressible_bytes(size_t size, Rng& rng) {
+  Bytes out(size);
+  for (size_t i = 0; i < size; ++i) out[i] = static_cast<uint8_t>((i / 7) % 13 + rng.below(3));
+  return out;
+}
+
 }  // namespace facet::test

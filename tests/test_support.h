@@ -38,4 +38,9 @@ class Rng {
   uint64_t state_;
 };
 
+// Random bytes (incompressible), and bytes that compress well but not trivially, so that zstd
+// emits real compressed blocks.
+Bytes random_bytes(size_t size, Rng& rng);
+Bytes compressible_bytes(size_t size, Rng& rng);
+
 }  // namespace facet::test

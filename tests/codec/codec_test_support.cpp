@@ -7,6 +7,8 @@
 #include "formats/safetensors.h"
 #include "test_support.h"
 
+#include <stdexcept>
+
 #undef CHECK
 #include <catch2/catch.hpp>
 
@@ -36,6 +38,21 @@ Image corpus_image(uint32_t width, uint32_t height) {
     for (uint32_t x = 0; x < width; ++x)
       for (uint32_t c = 0; c < full->channels; ++c) out.at(x, y, c) = full->at(x, y, c);
   return out;
+}
+
+std::shared_ptr<CodecModel> tiny_chroma_model(uint64_t seed) {
+  ModelConfig c;
+  c.n = 16;
+  c.m = 32;
+  c.hyper_n = 16;
+  c.groups = 2;
+  c.chroma = 8;
+  c.lambdas = {0.005, 0.02};
+  c.model_id = "tiny-factors";
+  auto model = untrained_model(c, seed);
+  if (!model->bundle.entropy.tables.has_appearance() || model->is_sprites())
+    throw std::logic_error("tiny_chroma_model: expected a photo model with appearance tables");
+  return model;
 }
 
 }  // namespace facet::test

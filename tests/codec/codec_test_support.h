@@ -17,4 +17,8 @@ std::shared_ptr<CodecModel> untrained_model(const ModelConfig& config, uint64_t 
 // The top-left width x height pixels of corpus/kodim23-crop.png (8-bit RGB).
 Image corpus_image(uint32_t width, uint32_t height);
 
+// A tiny untrained photo model with two structure groups, a chroma group and the appearance
+// factors ("tiny-factors"; n 16, m 32, hyper_n 16, chroma 8).
+std::shared_ptr<CodecModel> tiny_chroma_model(uint64_t seed = 1);
+
 }  // namespace facet::test
