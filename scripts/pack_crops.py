@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Packs random crops of photos into a Facet crops file (codec/crops.h: "FCTCROP1", u32 crop size,
+"""Packs random crops of photos into a Facet crops file (train/crops.h: "FCTCROP1", u32 crop size,
 u64 count, then RGB bytes), the input of `facet-train`.
 
 `facet train --save-crops` does the same with the project's own image I/O. This script is for the
