@@ -1,6 +1,7 @@
 // A photo file's streams read back into latents (definition in photo_streams.h).
 #include "bitstream/photo_streams.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "formats/container_streams.h"
