@@ -14,8 +14,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-int round_up(int v, int multiple) { return (v + multiple - 1) / multiple * multiple; }
-
 float spatial_scale_of(const LatentDecodeOptions& options, const std::string& name) {
   auto it = options.spatial_scale.find(name);
   return it == options.spatial_scale.end() ? 1.0f : float(it->second);
@@ -55,8 +53,7 @@ StatusOr<PhotoLatents> decode_photo_latents(const FctFile& file, const EntropyMo
   const ModelConfig& config = model.config;
   const EntropyTables& tables = model.tables;
   const int hn = config.hyper_n, gc = config.group_channels();
-  const int zh = round_up(int(h.height), kHyperStride) / kHyperStride;
-  const int zw = round_up(int(h.width), kHyperStride) / kHyperStride;
+  const int zh = hyper_latent_extent(h.height), zw = hyper_latent_extent(h.width);
   const int lh = zh * 4, lw = zw * 4;
   PhotoLatents out;
   out.latent_height = lh;

@@ -24,8 +24,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-int round_up(int v, int multiple) { return (v + multiple - 1) / multiple * multiple; }
-
 // [1, 3, H, W] in [0, 1]; gray is repeated, alpha ignored, 16-bit rounded to 8 (FORMAT.md §5.5).
 torch::Tensor image_to_tensor(const Image& image) {
   const int64_t h = image.height, w = image.width;
@@ -238,8 +236,8 @@ StatusOr<Bytes> compress_image(const Image& image, CodecModel& model, const Comp
   Status status = guard_torch([&]() -> Status {
     torch::NoGradGuard no_grad;
     x = image_to_tensor(image);
-    const int ph = round_up(int(image.height), kHyperStride) - int(image.height);
-    const int pw = round_up(int(image.width), kHyperStride) - int(image.width);
+    const int ph = hyper_latent_extent(image.height) * kHyperStride - int(image.height);
+    const int pw = hyper_latent_extent(image.width) * kHyperStride - int(image.width);
     if (ph || pw)
       x = torch::nn::functional::pad(
           x, torch::nn::functional::PadFuncOptions({0, pw, 0, ph}).mode(torch::kReplicate));

@@ -1,6 +1,7 @@
 // Hyper-parameters of a Facet photo model, stored in its weights file's metadata.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -35,5 +36,8 @@ struct ModelConfig {
 // Image padding: the transforms downsample by 16 (y) and 64 (z).
 constexpr int kLatentStride = 16;
 constexpr int kHyperStride = 64;
+// Hyper-latents along an image side of `pixels` (the encoder pads the image to this times
+// kHyperStride; the latents y are 4 times as many).
+constexpr int hyper_latent_extent(uint32_t pixels) { return int((uint64_t{pixels} + kHyperStride - 1) / kHyperStride); }
 
 }  // namespace facet

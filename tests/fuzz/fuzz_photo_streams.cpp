@@ -20,6 +20,7 @@
 #include "formats/safetensors.h"
 #include "fuzz/fct_checksums.h"
 #include "model/entropy_model.h"
+#include "model/model_config.h"
 
 namespace {
 
@@ -51,7 +52,8 @@ void check_one(const uint8_t* data, size_t size) {
   const facet::EntropyModel& model = shipped_model();
   auto file = facet::read_fct(data, size);
   if (!file.ok()) return;
-  const uint64_t latents = uint64_t(file->header.width + 63) / 64 * 4 * (uint64_t(file->header.height + 63) / 64 * 4);
+  const uint64_t latents = uint64_t(4 * facet::hyper_latent_extent(file->header.width)) *
+                           uint64_t(4 * facet::hyper_latent_extent(file->header.height));
   if (latents > kMaxLatents) return;
   const int choice = size > 0 ? data[size - 1] % 3 : 0;
 
