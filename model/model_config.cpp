@@ -21,17 +21,33 @@ Status ModelConfig::validate() const {
   return ok_status();
 }
 
-std::map<std::string, std::string> ModelConfig::to_metadata() const {
+StatusOr<std::vector<double>> parse_lambda_list(const std::string& text) {
+  std::vector<double> lambdas;
+  std::stringstream in(text);
+  for (std::string item; std::getline(in, item, ',');) {
+    char* end = nullptr;
+    lambdas.push_back(std::strtod(item.c_str(), &end));
+    FACET_RETURN_ERROR_IF(item.empty() || *end != '\0', kCorrupt, "bad lambda list '" + text + "'");
+  }
+  FACET_RETURN_ERROR_IF(lambdas.empty(), kCorrupt, "empty lambda list");
+  return lambdas;
+}
+
+std::string format_lambda_list(const std::vector<double>& lambdas) {
   std::ostringstream l;
   l.precision(17);
   for (size_t i = 0; i < lambdas.size(); ++i) l << (i ? "," : "") << lambdas[i];
+  return l.str();
+}
+
+std::map<std::string, std::string> ModelConfig::to_metadata() const {
   std::map<std::string, std::string> md = {{"facet.format", "facet-photo-1"},
           {"facet.model_id", model_id},
           {"facet.n", std::to_string(n)},
           {"facet.m", std::to_string(m)},
           {"facet.hyper_n", std::to_string(hyper_n)},
           {"facet.groups", std::to_string(groups)},
-          {"facet.lambdas", l.str()}};
+          {"facet.lambdas", format_lambda_list(lambdas)}};
   if (chroma > 0) md["facet.chroma"] = std::to_string(chroma);
   if (synthesis_rate_scales) md["facet.synthesis_rate_scales"] = "1";
   return md;
@@ -70,13 +86,7 @@ StatusOr<ModelConfig> ModelConfig::from_metadata(const std::map<std::string, std
     FACET_ASSIGN_OR_RETURN(c.chroma, get_int("facet.chroma"));
   }
   FACET_ASSIGN_OR_RETURN(std::string lambdas, get("facet.lambdas"));
-  c.lambdas.clear();
-  std::stringstream in(lambdas);
-  for (std::string item; std::getline(in, item, ',');) {
-    char* end = nullptr;
-    c.lambdas.push_back(std::strtod(item.c_str(), &end));
-    FACET_RETURN_ERROR_IF(item.empty() || *end != '\0', kCorrupt, "bad lambda list in weights");
-  }
+  FACET_ASSIGN_OR_RETURN(c.lambdas, parse_lambda_list(lambdas));
   FACET_RETURN_IF_ERROR(c.validate());
   return c;
 }

@@ -33,6 +33,12 @@ struct ModelConfig {
   static StatusOr<ModelConfig> from_metadata(const std::map<std::string, std::string>& metadata);
 };
 
+// A comma-separated lambda list ("0.0018,0.0035"), as in the metadata "facet.lambdas" and in
+// --lambdas; each item a whole number (no validation of the order: ModelConfig::validate does).
+StatusOr<std::vector<double>> parse_lambda_list(const std::string& text);
+// The same list written back, each lambda with 17 significant digits (round-trips exactly).
+std::string format_lambda_list(const std::vector<double>& lambdas);
+
 // Image padding: the transforms downsample by 16 (y) and 64 (z).
 constexpr int kLatentStride = 16;
 constexpr int kHyperStride = 64;

@@ -28,10 +28,12 @@ DEADLINE=${DEADLINE:-555}        # seconds from the start of this script to the 
 EXPORT_SECONDS=${EXPORT_SECONDS:-45}  # kept after training for exports and copies
 N=${N:-128} M=${M:-192} HYPER_N=${HYPER_N:-128} CHROMA=${CHROMA:-48}
 CHROMA_DROP_MODE=${CHROMA_DROP_MODE:-paired}  # replace: facet-photo-1's recipe
-CHROMA_LUMA_WEIGHT=${CHROMA_LUMA_WEIGHT:-0.25}  # paired: weight of the grayscale decode's distortion
+CHROMA_LUMA_WEIGHT=${CHROMA_LUMA_WEIGHT:-0.5}  # paired: weight of the grayscale decode's distortion (the campaign's)
 PHOTO_ID=${PHOTO_ID:-facet-photo-4}  # the model id of the photo model (the baseline's gets -nofactors)
 BATCH=${BATCH:-16} PATCH=${PATCH:-256} LR=${LR:-2e-4}
-LAMBDAS=${LAMBDAS:-0.0018,0.0035,0.0067,0.0130,0.0250,0.0483,0.0932}
+# The campaign's ten rate points; INIT weights with fewer (the seven of facet-photo-3) get the rest
+# by extrapolating their gains (train/rate_points.h).
+LAMBDAS=${LAMBDAS:-0.00026,0.0005,0.00095,0.0018,0.0035,0.0067,0.013,0.025,0.0483,0.0932}
 INIT=${INIT:-}                   # photo model: start from these weights (e.g. models/facet-photo.safetensors.zst)
 INIT_NOFACTORS=${INIT_NOFACTORS:-}  # the baseline: start from these (its own earlier run, for the same steps)
 SPRITE_SEEDS=${SPRITE_SEEDS:-1 2} SPRITE_BATCH=${SPRITE_BATCH:-256} BETA=${BETA:-6}

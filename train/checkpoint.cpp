@@ -41,10 +41,19 @@ Status save_checkpoint(const std::string& path, torch::nn::Module& module, torch
   return write_tensor_file(path, file);
 }
 
+StatusOr<TensorFile> read_checkpoint(const std::string& path) {
+  FACET_ASSIGN_OR_RETURN(Bytes bytes, read_file(path, kMaxWeightsFileBytes));
+  return decode_safetensors(bytes.data(), bytes.size());
+}
+
 StatusOr<int64_t> load_checkpoint(const std::string& path, torch::nn::Module& module, torch::optim::Adam& adam,
                                   const torch::Device& device) {
-  FACET_ASSIGN_OR_RETURN(Bytes bytes, read_file(path, kMaxWeightsFileBytes));
-  FACET_ASSIGN_OR_RETURN(TensorFile file, decode_safetensors(bytes.data(), bytes.size()));
+  FACET_ASSIGN_OR_RETURN(TensorFile file, read_checkpoint(path));
+  return restore_checkpoint(file, module, adam, device);
+}
+
+StatusOr<int64_t> restore_checkpoint(const TensorFile& file, torch::nn::Module& module, torch::optim::Adam& adam,
+                                     const torch::Device& device) {
   FACET_RETURN_IF_ERROR(load_module_parameters(file, module));
   for (const auto& item : module.named_parameters()) {
     auto m = file.tensors.find("adam.m." + item.key());

@@ -20,7 +20,13 @@ Status write_tensor_file(const std::string& path, const TensorFile& file);
 Status save_checkpoint(const std::string& path, torch::nn::Module& module, torch::optim::Adam& adam, int64_t step,
                        const std::map<std::string, std::string>& metadata);
 
-// Restores parameters and Adam state (moved to `device`); returns the step.
+// A checkpoint's content, as read_checkpoint returns it, can be changed before it is restored
+// (train/rate_points.h adds rate points).
+StatusOr<TensorFile> read_checkpoint(const std::string& path);
+// Restores parameters and Adam state (moved to `device`) from a checkpoint's content; returns the step.
+StatusOr<int64_t> restore_checkpoint(const TensorFile& file, torch::nn::Module& module, torch::optim::Adam& adam,
+                                     const torch::Device& device);
+// read_checkpoint, then restore_checkpoint.
 StatusOr<int64_t> load_checkpoint(const std::string& path, torch::nn::Module& module, torch::optim::Adam& adam,
                                   const torch::Device& device);
 

@@ -4,7 +4,6 @@
 #include <ATen/Parallel.h>
 #include <cstdio>
 #include <map>
-#include <sstream>
 #include <thread>
 
 namespace facet::cli {
@@ -103,23 +102,17 @@ void add_trainer_options(CLI::App* cmd, TrainerCliOptions& o) {
       ->capture_default_str();
   cmd->add_flag("--f16-weights", t.f16_weights,
                 "Photo model: store the output's weights as F16, half the file (rounded before its tables are baked)");
-  cmd->add_option("--init", o.init, "Start from this model's weights (fine-tuning; same shapes)");
-  cmd->add_option("--lambdas", o.lambdas, "Comma-separated rate-point lambdas (increasing)");
+  cmd->add_option("--init", o.init, "Start from this model's weights (fine-tuning; same shapes, except that --lambdas may add rate points)");
+  cmd->add_option("--lambdas", o.lambdas, "Comma-separated rate-point lambdas (increasing). With --init or --resume it may add rate points to the model's: their gains are interpolated (extrapolated) in log lambda");
   cmd->add_option("--model-id", t.config.model_id, "Name stored in the model and in every file")->capture_default_str();
 }
 
 Status finish_trainer_options(TrainerCliOptions& o) {
   at::set_num_threads(o.threads > 0 ? o.threads : int(std::max(1u, std::thread::hardware_concurrency())));
   if (!o.lambdas.empty()) {
-    o.train.config.lambdas.clear();
-    std::stringstream in(o.lambdas);
-    for (std::string item; std::getline(in, item, ',');) {
-      try {
-        o.train.config.lambdas.push_back(std::stod(item));
-      } catch (const std::exception&) {
-        return make_error(ErrorCode::kInvalidArgument, "bad --lambdas list '" + o.lambdas + "'");
-      }
-    }
+    auto lambdas = parse_lambda_list(o.lambdas);
+    if (!lambdas.ok()) return make_error(ErrorCode::kInvalidArgument, "bad --lambdas list '" + o.lambdas + "'");
+    o.train.config.lambdas = std::move(lambdas).value();
   }
   Status valid = o.train.config.validate();
   if (!valid.ok()) return make_error(ErrorCode::kInvalidArgument, valid.message());
@@ -172,7 +165,7 @@ void print_train_progress(const TrainProgress& p) {
     return;
   }
   if (p.is_eval) {
-    std::printf("eval  step %7lld  rate point %d  lambda %.4f  bpp %.4f  PSNR %.2f dB\n", (long long)p.step,
+    std::printf("eval  step %7lld  rate point %d  lambda %.5g  bpp %.4f  PSNR %.2f dB\n", (long long)p.step,
                 p.rate_point, p.lambda, p.bpp, p.psnr);
   } else {
     std::printf("train step %7lld  loss %.4f  bpp %.4f  PSNR %.2f dB  lr %.2e  %.2f steps/s\n", (long long)p.step,

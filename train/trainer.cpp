@@ -10,6 +10,7 @@
 #include <torch/torch.h>
 
 #include "train/checkpoint.h"
+#include "train/rate_points.h"
 #include "networks/photo_model.h"
 #include "networks/model_io.h"
 #include "train/train_loop.h"
@@ -133,10 +134,16 @@ Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, cons
                                                    (o.layout == TrainOptions::Layout::kAuto && bf16));
     torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(o.learning_rate));
     int64_t step = 0;
+    // A checkpoint or weights file with fewer rate points than --lambdas gets the new ones
+    // (train/rate_points.h); any other difference of shape is an error of load_module_parameters.
     if (o.resume) {
-      FACET_ASSIGN_OR_RETURN(step, load_checkpoint(o.checkpoint, *model, adam, device));
+      FACET_ASSIGN_OR_RETURN(TensorFile file, read_checkpoint(o.checkpoint));
+      FACET_RETURN_IF_ERROR(remap_rate_points(file, o.config.lambdas).with_context("--resume " + o.checkpoint));
+      FACET_ASSIGN_OR_RETURN(step, restore_checkpoint(file, *model, adam, device));
     } else if (o.init) {
-      FACET_RETURN_IF_ERROR(load_module_parameters(*o.init, *model));
+      TensorFile file = *o.init;
+      FACET_RETURN_IF_ERROR(remap_rate_points(file, o.config.lambdas).with_context("--init"));
+      FACET_RETURN_IF_ERROR(load_module_parameters(file, *model));
     }
     if (channels_last) to_channels_last(*model);
     {
