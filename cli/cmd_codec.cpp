@@ -2,9 +2,12 @@
 #include <ATen/Parallel.h>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <thread>
+#include <unistd.h>
 
+#include "batch/batch.h"
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "codec/codec.h"
@@ -25,16 +28,75 @@ struct CodecCommandOptions {
   bool verbose = false;
   std::vector<std::string> set, drop;  // decompress: factor edits applied before decoding
   bool as_synthesized = false;
+  std::string shard = "1/1", manifest;  // a directory: the shard to code and its manifest
+  bool psnr = false;                    // a directory (compress): PSNR of each file in the manifest
 };
 
 double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
+// A progress bar on a terminal (stderr), nothing otherwise.
+void draw_progress(size_t done, size_t total, const std::string& path) {
+  static const bool terminal = isatty(fileno(stderr));
+  if (!terminal || total == 0) return;
+  const int width = 30, filled = int(width * done / total);
+  std::string shown = path.size() > 40 ? "..." + path.substr(path.size() - 37) : path;
+  std::fprintf(stderr, "\r[%s%s] %zu/%zu %-40s", std::string(size_t(filled), '#').c_str(),
+               std::string(size_t(width - filled), ' ').c_str(), done, total, shown.c_str());
+  if (done == total) std::fprintf(stderr, "\n");
+  std::fflush(stderr);
+}
+
+// facet compress DIR -o OUTDIR / facet decompress DIR -o OUTDIR (batch/batch.h).
+int run_batch_command(const CodecCommandOptions& o, BatchDirection direction, int threads) {
+  auto shard = parse_shard(o.shard);
+  if (!shard.ok()) return report_error(shard.status());
+  auto model = load_model_option(o.model);
+  if (!model.ok()) return report_error(model.status());
+  BatchOptions b;
+  b.direction = direction;
+  b.input_dir = o.input;
+  b.output_dir = o.output;
+  b.shard = *shard;
+  b.manifest = o.manifest;
+  b.measure_psnr = o.psnr;
+  b.compress.quality = o.quality;
+  b.compress.effort = o.effort;
+  b.compress.threads = threads;
+  b.compress.tile_latents = o.tile;
+  b.compress.precision = o.precision;
+  b.decompress.threads = threads;
+  b.decompress.tile_latents = o.tile;
+  b.decompress.precision = o.precision;
+  b.decompress.impose_appearance = !o.as_synthesized;
+  auto edits = parse_edit_options(o.set, o.drop);
+  if (!edits.ok()) return report_error(edits.status());
+  b.settings = edits->settings;
+  b.drops = edits->drops;
+  b.progress = draw_progress;
+  const auto start = std::chrono::steady_clock::now();
+  auto summary = run_batch(b, **model);
+  if (!summary.ok()) return report_error(summary.status());
+  std::fprintf(stderr,
+               "facet: shard %d/%d: %zu files: %zu coded, %zu skipped (done before), %zu failed; %llu -> %llu bytes; "
+               "%.1f s; manifest %s\n",
+               b.shard.index, b.shard.count, summary->files, summary->coded, summary->skipped, summary->failed,
+               (unsigned long long)summary->input_bytes, (unsigned long long)summary->output_bytes,
+               seconds_since(start), summary->manifest.c_str());
+  return summary->failed == 0 ? kExitOk : kExitBadData;
+}
+
+bool is_directory(const std::string& path) {
+  std::error_code ec;
+  return path != "-" && std::filesystem::is_directory(path, ec);
+}
+
 int run_compress(const CodecCommandOptions& o) {
   const auto start = std::chrono::steady_clock::now();
   const int threads = resolve_threads(o.threads);
   at::set_num_threads(threads);
+  if (is_directory(o.input)) return run_batch_command(o, BatchDirection::kCompress, threads);
   auto input = read_file(o.input);
   if (!input.ok()) return report_error(input.status());
   auto image = decode_image(input->data(), input->size());
@@ -74,6 +136,7 @@ int run_decompress(const CodecCommandOptions& o) {
   const auto start = std::chrono::steady_clock::now();
   const int threads = resolve_threads(o.threads);
   at::set_num_threads(threads);
+  if (is_directory(o.input)) return run_batch_command(o, BatchDirection::kDecompress, threads);
   auto input = read_file(o.input);
   if (!input.ok()) return report_error(input.status());
   auto model = load_model_option(o.model);
@@ -125,6 +188,12 @@ void add_common(CLI::App* cmd, CodecCommandOptions& o) {
       ->default_str("auto");
   cmd->add_flag("-f,--force", o.force, "Overwrite an existing output");
   cmd->add_flag("-v,--verbose", o.verbose, "Print size, bpp and timings to stderr");
+  cmd->add_option("--shard", o.shard,
+                  "INPUT a directory: code only shard K of N (K/N, 1-based; e.g. a job array's task), chosen by "
+                  "a hash of each file's relative path")
+      ->capture_default_str();
+  cmd->add_option("--manifest", o.manifest,
+                  "INPUT a directory: the JSON-lines manifest (default OUTDIR/facet-manifest[-K-of-N].jsonl)");
 }
 
 }  // namespace
@@ -132,7 +201,10 @@ void add_common(CLI::App* cmd, CodecCommandOptions& o) {
 void add_codec_commands(CLI::App& app, Runner* run) {
   auto c = std::make_shared<CodecCommandOptions>();
   CLI::App* compress = app.add_subcommand("compress", "Compress an image (PNG, JPEG, WebP, BMP, TIFF, PPM) to .fct");
-  compress->add_option("INPUT", c->input, "Image file ('-' for standard input)")->required();
+  compress->add_option("INPUT", c->input,
+                       "Image file ('-' for standard input), or a directory: every image under it is compressed "
+                       "to the same relative path under -o (resumable, --shard)")
+      ->required();
   compress->add_option("-q,--quality", c->quality, "Quality 0..100 (continuous)")
       ->check(CLI::Range(0.0, 100.0))
       ->capture_default_str();
@@ -143,12 +215,16 @@ void add_codec_commands(CLI::App& app, Runner* run) {
       ->check(CLI::Range(kMinEffort, kMaxEffort))
       ->capture_default_str();
   add_common(compress, *c);
-  compress->footer("Examples:\n  facet compress photo.png -o photo.fct -q 60\n  facet compress photo.png -o photo.fct -q 60 --effort 3\n  cat photo.png | facet compress - -o - > photo.fct");
+  compress->add_flag("--psnr", c->psnr, "INPUT a directory: decode each file again and record its PSNR in the manifest");
+  compress->footer("Examples:\n  facet compress photo.png -o photo.fct -q 60\n  facet compress photos/ -o archive/ -q 60 --shard 3/8\n  facet compress photo.png -o photo.fct -q 60 --effort 3\n  cat photo.png | facet compress - -o - > photo.fct");
   compress->callback([c, run] { *run = [c] { return run_compress(*c); }; });
 
   auto d = std::make_shared<CodecCommandOptions>();
   CLI::App* decompress = app.add_subcommand("decompress", "Decompress a .fct file to PNG");
-  decompress->add_option("INPUT", d->input, "Facet file ('-' for standard input)")->required();
+  decompress->add_option("INPUT", d->input,
+                         "Facet file ('-' for standard input), or a directory: every .fct under it is decoded to "
+                         "the same relative path (.png) under -o (resumable, --shard)")
+      ->required();
   add_common(decompress, *d);
   decompress->add_option("--set", d->set, "Change a global factor before decoding: NAME=VALUE, NAME=+DELTA, NAME:=VALUE");
   decompress->add_option("--drop", d->drop, "Decode without this factor (its prior mean instead)");

@@ -20,8 +20,9 @@ set(allowed_train     train sprites networks model stats entropy formats/safeten
 set(allowed_bitstream bitstream model entropy formats common)
 set(allowed_codec     codec bitstream sprites networks model stats entropy formats common)
 set(allowed_eval      eval stats formats entropy common)
-set(allowed_cli       cli train codec bitstream sprites networks model eval stats entropy formats common)
-set(folders common stats entropy formats model networks sprites train bitstream codec eval cli)
+set(allowed_batch     batch codec bitstream sprites networks model eval stats entropy formats common)
+set(allowed_cli       cli batch train codec bitstream sprites networks model eval stats entropy formats common)
+set(folders common stats entropy formats model networks sprites train bitstream codec eval batch cli)
 
 # System headers a folder must not include (regular expressions on the <...> name).
 set(no_torch "^(torch/|ATen/|c10/)")
@@ -38,6 +39,7 @@ set(forbidden_train     "${no_io_libraries}")
 set(forbidden_bitstream "${no_torch}|${no_cli}")
 set(forbidden_codec     "${no_cli}")
 set(forbidden_eval      "${no_torch}|${no_cli}")
+set(forbidden_batch     "${no_cli}")
 set(forbidden_cli       "^$")
 
 set(violations 0)
