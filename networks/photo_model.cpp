@@ -3,6 +3,7 @@
 
 #include "networks/precision.h"
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <cmath>
 
 namespace facet {
@@ -80,6 +81,18 @@ torch::Tensor PhotoModelImpl::interpolated_exp(const torch::Tensor& log_table, d
   return torch::exp((1 - f) * log_table[i] + f * log_table[i + 1]).view({1, -1, 1, 1});
 }
 
+torch::Tensor PhotoModelImpl::uniform_noise_like(const torch::Tensor& t, uint64_t stream) const {
+  if (noise_seeds_.empty()) return torch::empty_like(t).uniform_(-0.5, 0.5);
+  TORCH_CHECK(int64_t(noise_seeds_.size()) == t.size(0), "one noise seed per image of the batch is needed");
+  std::vector<torch::Tensor> images;
+  for (uint64_t seed : noise_seeds_) {
+    auto generator = at::detail::createCPUGenerator(seed * 0x9E3779B97F4A7C15ull + stream);
+    images.push_back(torch::empty(t.sizes().slice(1), torch::TensorOptions(torch::kFloat32))
+                         .uniform_(-0.5, 0.5, generator));
+  }
+  return torch::stack(images).to(t.options());
+}
+
 // Under bf16 autocast (training) the transforms run their convolutions in bf16; their outputs are
 // fp32 again for the quantizer, the hyperprior and the loss.
 torch::Tensor PhotoModelImpl::analysis(const torch::Tensor& x) { return g_a->forward(x).to(torch::kFloat32); }
@@ -146,13 +159,13 @@ ForwardResult PhotoModelImpl::forward_with_gains(const torch::Tensor& x, const t
   const int m = config_.m;
   auto y = analysis(x) * gain;
   auto z = hyper_analysis(y);
-  auto z_noisy = noisy ? z + torch::empty_like(z).uniform_(-0.5, 0.5) : torch::round(z);
+  auto z_noisy = noisy ? z + uniform_noise_like(z, 1) : torch::round(z);
   auto [mean, scale_raw] = hyper_synthesis(z_noisy);
   auto scale = scale_from_raw(scale_raw);
 
   // Rate: additive uniform noise; reconstruction: rounded residual with a straight-through
   // gradient, as the decoder will see it.
-  auto y_noisy = noisy ? y + torch::empty_like(y).uniform_(-0.5, 0.5) : torch::round(y - mean) + mean;
+  auto y_noisy = noisy ? y + uniform_noise_like(y, 2) : torch::round(y - mean) + mean;
   auto y_likelihoods = gaussian_likelihoods(y_noisy, mean, scale);
 
   auto y_hat = round_ste(y - mean) + mean;

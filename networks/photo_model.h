@@ -47,6 +47,11 @@ class PhotoModelImpl : public torch::nn::Module {
   torch::Tensor gain(double t);
   torch::Tensor inverse_gain(double t);
 
+  // The training noise of the next noisy forward passes: one seed per image of the batch, so that
+  // an image's noise depends on its seed alone (data-parallel ranks then add the same noise to an
+  // image as one process with the whole batch would). Empty (the default): LibTorch's generator.
+  void set_noise_seeds(std::vector<uint64_t> seeds) { noise_seeds_ = std::move(seeds); }
+
   // The pieces, in coding order.
   torch::Tensor analysis(const torch::Tensor& x);          // g_a: [B,3,H,W] -> [B,M,H/16,W/16]
   torch::Tensor hyper_analysis(const torch::Tensor& y);    // h_a: -> [B,hyper_n,H/64,W/64]
@@ -74,8 +79,11 @@ class PhotoModelImpl : public torch::nn::Module {
                                    bool keep_chroma, bool also_without_chroma);
   // exp of the row-wise linear interpolation of log_table ([rate_points, M]) at position t.
   torch::Tensor interpolated_exp(const torch::Tensor& log_table, double t) const;
+  // Uniform noise in [-0.5, 0.5) shaped like t ([B, ...]); `stream` tells the y and z noises apart.
+  torch::Tensor uniform_noise_like(const torch::Tensor& t, uint64_t stream) const;
 
   ModelConfig config_;
+  std::vector<uint64_t> noise_seeds_;
 };
 TORCH_MODULE(PhotoModel);
 

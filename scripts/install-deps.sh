@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs Facet's build and test dependencies from Debian 12's packages (only what is missing);
-# cjxl/avifenc (libjxl-tools, libavif-bin) are the JPEG XL and AVIF baselines of `facet rd`.
+# cjxl/avifenc (libjxl-tools, libavif-bin) are the JPEG XL and AVIF baselines of `facet rd`;
+# libgloo-dev: the headers of c10d's Gloo backend (Debian's libtorch_cpu has it compiled in), for
+# data-parallel facet-train; python3 with PIL and numpy: scripts/pack_crops.py and the batch test's images.
 set -euo pipefail
 
 packages=(
@@ -9,6 +11,8 @@ packages=(
   libopencv-dev
   libcli11-dev nlohmann-json3-dev catch2 liblinear-dev
   libtorch-dev libopenblas0-pthread
+  libgloo-dev
+  python3 python3-pil python3-numpy
   libjxl-tools libavif-bin
 )
 

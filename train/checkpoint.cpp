@@ -8,15 +8,11 @@
 #include "common/file_io.h"
 
 namespace facet {
-namespace {
-
 #if TORCH_VERSION_MAJOR >= 2
-void* state_key(const torch::Tensor& p) { return p.unsafeGetTensorImpl(); }
+void* adam_state_key(const torch::Tensor& p) { return p.unsafeGetTensorImpl(); }
 #else
-std::string state_key(const torch::Tensor& p) { return c10::guts::to_string(p.unsafeGetTensorImpl()); }
+std::string adam_state_key(const torch::Tensor& p) { return c10::guts::to_string(p.unsafeGetTensorImpl()); }
 #endif
-
-}  // namespace
 
 Status write_tensor_file(const std::string& path, const TensorFile& file) {
   FACET_ASSIGN_OR_RETURN(Bytes bytes, encode_safetensors(file));
@@ -30,7 +26,7 @@ Status save_checkpoint(const std::string& path, torch::nn::Module& module, torch
   TensorFile file = module_parameters_to_tensor_file(module);
   file.metadata = metadata;
   for (const auto& item : module.named_parameters()) {
-    auto it = adam.state().find(state_key(item.value()));
+    auto it = adam.state().find(adam_state_key(item.value()));
     if (it == adam.state().end()) continue;
     auto& s = static_cast<torch::optim::AdamParamState&>(*it->second);
     file.tensors["adam.m." + item.key()] = to_tensor_data(s.exp_avg());
@@ -70,7 +66,7 @@ StatusOr<int64_t> restore_checkpoint(const TensorFile& file, torch::nn::Module& 
     } catch (const std::exception&) {
       return make_error(ErrorCode::kCorrupt, "checkpoint has a bad Adam step for '" + item.key() + "'");
     }
-    adam.state()[state_key(item.value())] = std::move(state);
+    adam.state()[adam_state_key(item.value())] = std::move(state);
   }
   auto step = file.metadata.find("train.step");
   FACET_RETURN_ERROR_IF(step == file.metadata.end(), kCorrupt, "checkpoint has no train.step");

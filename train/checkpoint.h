@@ -5,12 +5,20 @@
 #include <map>
 #include <string>
 #include <torch/torch.h>
+#include <torch/version.h>
 
 #include "common/status.h"
 #include "formats/safetensors.h"
 #include "networks/tensor_io.h"
 
 namespace facet {
+
+// The key of a parameter's state in torch::optim::Adam::state() (its type changed in LibTorch 2).
+#if TORCH_VERSION_MAJOR >= 2
+void* adam_state_key(const torch::Tensor& parameter);
+#else
+std::string adam_state_key(const torch::Tensor& parameter);
+#endif
 
 // Writes `file` as plain safetensors, atomically, replacing an existing file (trainer outputs and
 // checkpoints).

@@ -6,6 +6,8 @@
 #include <map>
 #include <thread>
 
+#include "train/data_parallel.h"
+
 namespace facet::cli {
 
 void add_trainer_options(CLI::App* cmd, TrainerCliOptions& o) {
@@ -75,6 +77,14 @@ void add_trainer_options(CLI::App* cmd, TrainerCliOptions& o) {
       ->capture_default_str();
   cmd->add_option("--seed", t.seed, "Random seed")->capture_default_str();
   cmd->add_option("--device", t.device, "cpu or cuda")->capture_default_str();
+  cmd->add_option("--dist-timeout", o.dist_timeout_seconds,
+                  "Launched by torchrun (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT): seconds the ranks wait for "
+                  "each other (rendezvous, each step's all-reduce, rank 0's evaluations) before a hung rank ends "
+                  "the run")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+  cmd->add_flag("--verify-replicas", t.verify_replicas,
+                "Data parallel: check after every step that all ranks hold bitwise the same weights");
   cmd->add_option("--threads", o.threads, "CPU threads (default: all cores)");
   cmd->add_option("--n", t.config.n, "Transform channels")->capture_default_str();
   cmd->add_option("--m", t.config.m, "Latent channels")->capture_default_str();
@@ -116,6 +126,15 @@ Status finish_trainer_options(TrainerCliOptions& o) {
   }
   Status valid = o.train.config.validate();
   if (!valid.ok()) return make_error(ErrorCode::kInvalidArgument, valid.message());
+  FACET_ASSIGN_OR_RETURN(DistributedEnvironment env, distributed_environment_from_env());
+  if (env.launched()) {
+    FACET_RETURN_ERROR_IF(o.model != "photo", kInvalidArgument, "data-parallel training is for the photo model");
+    FACET_ASSIGN_OR_RETURN(std::unique_ptr<DataParallel> group,
+                           DataParallel::connect(env, std::chrono::seconds(o.dist_timeout_seconds)));
+    o.train.data_parallel = std::move(group);
+    // Only rank 0 prints; the others' output would repeat it.
+    if (env.rank != 0 && !std::freopen("/dev/null", "w", stdout)) std::fclose(stdout);
+  }
   return ok_status();
 }
 
@@ -168,8 +187,10 @@ void print_train_progress(const TrainProgress& p) {
     std::printf("eval  step %7lld  rate point %d  lambda %.5g  bpp %.4f  PSNR %.2f dB\n", (long long)p.step,
                 p.rate_point, p.lambda, p.bpp, p.psnr);
   } else {
-    std::printf("train step %7lld  loss %.4f  bpp %.4f  PSNR %.2f dB  lr %.2e  %.2f steps/s\n", (long long)p.step,
+    std::printf("train step %7lld  loss %.4f  bpp %.4f  PSNR %.2f dB  lr %.2e  %.2f steps/s", (long long)p.step,
                 p.loss, p.bpp, p.psnr, p.learning_rate, p.steps_per_second);
+    if (p.all_reduce_seconds >= 0) std::printf("  all-reduce %.1f ms/step", 1000.0 * p.all_reduce_seconds);
+    std::printf("\n");
   }
   std::fflush(stdout);
 }

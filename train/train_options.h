@@ -18,12 +18,14 @@ struct TrainerCliOptions {
   std::string lambdas;  // comma-separated, replaces the config's when given
   int threads = 0;      // CPU threads (0: all cores)
   std::string init;     // weights file to start from (fine-tuning); read by each front end
+  int dist_timeout_seconds = 600;  // data parallel: rendezvous and every collective
 };
 
 // Model kind and shape, optimization, checkpoints, logging, device and threads.
 void add_trainer_options(CLI::App* cmd, TrainerCliOptions& options);
 
-// Applies --lambdas and --threads and validates the model configuration.
+// Applies --lambdas and --threads and validates the model configuration. Launched by torchrun
+// (WORLD_SIZE > 1 in the environment), also joins the data-parallel group (train/data_parallel.h).
 Status finish_trainer_options(TrainerCliOptions& options);
 
 // The sprites model's training options: the shared ones the user gave on `cmd` (the photo

@@ -3,6 +3,7 @@
 
 #include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -10,6 +11,7 @@
 #include <torch/torch.h>
 
 #include "train/checkpoint.h"
+#include "train/data_parallel.h"
 #include "train/rate_points.h"
 #include "networks/photo_model.h"
 #include "networks/model_io.h"
@@ -38,20 +40,71 @@ torch::Tensor cut_patch(const torch::Tensor& crops, int64_t index, int oy, int o
   return patch.permute({2, 0, 1});
 }
 
-// Batch of random sub-crops with random flips, as [B, 3, c, c] floats in [0, 1].
-torch::Tensor sample_batch(const torch::Tensor& crops, int batch, int crop, std::mt19937_64& rng) {
-  const int64_t count = crops.size(0), size = crops.size(1);
-  std::uniform_int_distribution<int64_t> pick(0, count - 1);
+// A 64-bit mix of two values (splitmix64's finalizer): the seed of a sample's or a step's draws.
+uint64_t mix(uint64_t a, uint64_t b) {
+  uint64_t z = a * 0x9E3779B97F4A7C15ull + b + 0x632BE59BD9B4E019ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+// The run's samples in order: global sample g is crop order[g % count] of epoch g / count, each
+// epoch a fresh permutation of all crops drawn from the seed. A step of a run of W ranks with batch
+// B takes global samples [step * W * B, (step + 1) * W * B) and rank r the r-th B of them, so the
+// ranks' samples are disjoint within an epoch, every crop is seen once an epoch, and the run sees
+// the same images as one process with batch W * B. A sample's patch offset, flips and rate point
+// are drawn from (seed, g) alone: the same whatever the world size, and a resumed run continues
+// exactly as an uninterrupted one.
+class EpochSampler {
+ public:
+  EpochSampler(int64_t count, uint64_t seed) : count_(count), seed_(seed) {}
+  int64_t crop_of(int64_t g) {
+    const int64_t epoch = g / count_;
+    if (epoch != epoch_) {
+      order_.resize(size_t(count_));
+      for (int64_t i = 0; i < count_; ++i) order_[size_t(i)] = i;
+      std::mt19937_64 rng(mix(seed_, uint64_t(epoch)));
+      std::shuffle(order_.begin(), order_.end(), rng);
+      epoch_ = epoch;
+    }
+    return order_[size_t(g % count_)];
+  }
+  uint64_t sample_seed(int64_t g) const { return mix(seed_ ^ 0x5A3E1u, uint64_t(g)); }
+
+ private:
+  int64_t count_;
+  uint64_t seed_;
+  int64_t epoch_ = -1;
+  std::vector<int64_t> order_;
+};
+
+// This rank's images of a step: patches with random offsets and flips as [B, 3, c, c] floats in
+// [0, 1], and a rate point per image (drawn whatever the sampling, used by kPerImage).
+struct Batch {
+  torch::Tensor x;
+  std::vector<int64_t> rate_points;
+  std::vector<uint64_t> noise_seeds;  // of the training noise (PhotoModel::set_noise_seeds)
+};
+
+Batch sample_batch(const torch::Tensor& crops, EpochSampler& sampler, int64_t first_sample, int batch, int crop,
+                   int rate_points) {
+  const int64_t size = crops.size(1);
   std::uniform_int_distribution<int> offset(0, int(size) - crop);
+  std::uniform_int_distribution<int> point(0, rate_points - 1);
   std::bernoulli_distribution flip(0.5);
   std::vector<torch::Tensor> patches;
-  for (int b = 0; b < batch; ++b) {
-    const int64_t index = pick(rng);
+  Batch b;
+  for (int i = 0; i < batch; ++i) {
+    const int64_t g = first_sample + i;
+    std::mt19937_64 rng(sampler.sample_seed(g));
     const int oy = offset(rng), ox = offset(rng);
     const bool fx = flip(rng), fy = flip(rng);
-    patches.push_back(cut_patch(crops, index, oy, ox, fx, fy, crop));
+    b.rate_points.push_back(point(rng));
+    b.noise_seeds.push_back(rng());
+    patches.push_back(cut_patch(crops, sampler.crop_of(g), oy, ox, fx, fy, crop));
   }
-  return torch::stack(patches).to(torch::kFloat32).div_(255.0);
+  b.x = torch::stack(patches).to(torch::kFloat32).div_(255.0);
+  return b;
 }
 
 // BT.601 luma of [B, 3, H, W] RGB, repeated in the three channels: the target without chroma.
@@ -120,6 +173,12 @@ Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, cons
                         "--crop must be a multiple of 64 no larger than the stored crops");
   FACET_RETURN_ERROR_IF(o.batch < 1 || o.steps < 0, kInvalidArgument,
                         "batch must be positive and steps non-negative");
+  DataParallel* const group = o.data_parallel.get();
+  const int world = group ? group->world_size() : 1;
+  const bool lead = !group || group->rank() == 0;  // reports, evaluates, writes
+  FACET_RETURN_ERROR_IF(group && o.time_budget_seconds > 0, kInvalidArgument,
+                        "--time-budget is for one process: its step count is fitted to the speed each rank "
+                        "measures, and the ranks must agree on it; give --steps");
   try {
     torch::manual_seed(o.seed);
     const torch::Device device(o.device);
@@ -146,17 +205,32 @@ Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, cons
       FACET_RETURN_IF_ERROR(load_module_parameters(file, *model));
     }
     if (channels_last) to_channels_last(*model);
-    {
+    if (group) {
+      // Every rank starts from rank 0's weights and, when resumed, its Adam moments.
+      std::vector<torch::Tensor> state = model->parameters();
+      for (const auto& p : model->parameters()) {
+        auto it = adam.state().find(adam_state_key(p));
+        if (it == adam.state().end()) continue;
+        auto& a = static_cast<torch::optim::AdamParamState&>(*it->second);
+        state.push_back(a.exp_avg());
+        state.push_back(a.exp_avg_sq());
+      }
+      group->broadcast(state);
+    }
+    if (lead) {
       TrainProgress p;
       const std::string flags = device.is_cpu() ? cpu_bf16_flags() : std::string();
       p.banner = std::string("precision ") + (bf16 ? "bf16 (autocast; fp32 weights, hyperprior and loss)" : "fp32") +
                  (channels_last ? ", channels-last" : "") + ", device " + o.device +
                  (device.is_cpu() ? ", " + std::to_string(at::get_num_threads()) + " threads, CPU bf16 flags: " +
                                         (flags.empty() ? "none" : flags)
-                                  : std::string());
+                                  : std::string()) +
+                 (group ? ", data parallel: rank 0 of " + std::to_string(world) + " (Gloo), global batch " +
+                              std::to_string(o.batch * world)
+                        : std::string());
       report(p);
     }
-    std::mt19937_64 rng(o.seed * 1000003 + uint64_t(step));
+    EpochSampler sampler(crops.size(0), o.seed);
     std::uniform_int_distribution<int> rate_point(0, o.config.rate_points() - 1);
     std::uniform_int_distribution<int> kept(1, std::max(1, o.config.groups - 1));
     std::bernoulli_distribution truncate(o.truncation_probability);
@@ -174,7 +248,8 @@ Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, cons
     const torch::Tensor lambda_table =
         torch::tensor(o.config.lambdas, torch::TensorOptions(torch::kFloat64)).to(device, torch::kFloat32);
     // Where a fine-tune or a resumed run starts, on the held-out crops (the run's reference point).
-    if (eval_crops && o.eval_every > 0 && (o.resume || o.init)) evaluate(model, held_out, o, step, report);
+    if (lead && eval_crops && o.eval_every > 0 && (o.resume || o.init)) evaluate(model, held_out, o, step, report);
+    double all_reduce_start = group ? group->all_reduce_seconds() : 0;
     for (; step < budget.total(); ++step) {
       const double lr =
           o.lr_schedule == TrainOptions::LrSchedule::kStep
@@ -182,19 +257,23 @@ Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, cons
               : warmup_cosine_learning_rate(o.learning_rate, o.warmup_steps, o.final_lr_fraction, budget.total(),
                                             step);
       for (auto& group : adam.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
-      auto x = sample_batch(crops, o.batch, o.crop, rng);
+      // Draws of the whole step (the same on every rank), then this rank's share of the images.
+      std::mt19937_64 rng(mix(o.seed, uint64_t(step)));
+      Batch batch = sample_batch(crops, sampler, (step * world + (group ? group->rank() : 0)) * o.batch, o.batch,
+                                 o.crop, o.config.rate_points());
+      auto x = batch.x;
       if (channels_last) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
       // One rate point for the step, or one per image (every rate point trains in every step).
       const int k = rate_point(rng);
       std::vector<int64_t> image_points(o.batch, k);
-      if (o.rate_point_sampling == TrainOptions::RatePointSampling::kPerImage)
-        for (auto& p : image_points) p = rate_point(rng);
+      if (o.rate_point_sampling == TrainOptions::RatePointSampling::kPerImage) image_points = batch.rate_points;
       const auto points = torch::tensor(image_points, torch::TensorOptions(torch::kInt64)).to(device);
       const auto lambdas = lambda_table.index_select(0, points);
       const int groups = (o.config.groups > 1 && truncate(rng)) ? kept(rng) : o.config.groups;
       const bool chroma_step = drop_chroma(rng);
       const bool paired = chroma_step && o.chroma_drop_mode == TrainOptions::ChromaDropMode::kPaired;
       const bool keep_chroma = !chroma_step || paired;
+      model->set_noise_seeds(batch.noise_seeds);
       ForwardResult r;
       {
         Bf16Autocast autocast(bf16, device);
@@ -206,14 +285,18 @@ Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, cons
                                 (lambdas * (r.x_hat_without_chroma - luma_of(x)).square().mean({1, 2, 3})).mean();
       adam.zero_grad();
       l.total.backward();
+      if (group) group->average_gradients(parameters);
       if (o.clip_grad_norm > 0) clip_gradients(parameters, o.clip_grad_norm);
       adam.step();
+      if (group && o.verify_replicas && !group->replicas_equal(parameters))
+        return make_error(ErrorCode::kInternal,
+                          "data parallel: the ranks' weights differ after step " + std::to_string(step + 1));
 
       loss_sum += l.total.detach();
       bpp_sum += l.bpp.detach();
       mse_sum += l.mse.detach();
       ++window;
-      if (budget.update(step + 1)) {
+      if (budget.update(step + 1) && lead) {
         TrainProgress p;
         p.step = step + 1;
         p.budget_steps = budget.total();
@@ -223,25 +306,31 @@ Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, cons
       if ((step + 1) % o.log_every == 0 || last) {
         TrainProgress p;
         p.step = step + 1;
-        p.loss = loss_sum.item<double>() / window;
-        p.bpp = bpp_sum.item<double>() / window;
-        p.psnr = psnr_of(mse_sum.item<double>() / window);
+        std::vector<double> sums = {loss_sum.item<double>(), bpp_sum.item<double>(), mse_sum.item<double>()};
+        if (group) {  // the global batch's means
+          sums = group->mean(sums);
+          p.all_reduce_seconds = (group->all_reduce_seconds() - all_reduce_start) / double(window);
+          all_reduce_start = group->all_reduce_seconds();
+        }
+        p.loss = sums[0] / window;
+        p.bpp = sums[1] / window;
+        p.psnr = psnr_of(sums[2] / window);
         p.learning_rate = lr;
         p.steps_per_second = window / std::chrono::duration<double>(Clock::now() - window_start).count();
-        report(p);
+        if (lead) report(p);
         loss_sum.zero_();
         bpp_sum.zero_();
         mse_sum.zero_();
         window = 0;
         window_start = Clock::now();
       }
-      if (!o.checkpoint.empty() && ((step + 1) % o.checkpoint_every == 0 || last))
+      if (lead && !o.checkpoint.empty() && ((step + 1) % o.checkpoint_every == 0 || last))
         FACET_RETURN_IF_ERROR(save_checkpoint(o.checkpoint, *model, adam, step + 1, o.config.to_metadata()));
-      if (eval_crops && ((o.eval_every > 0 && (step + 1) % o.eval_every == 0) || last))
+      if (lead && eval_crops && ((o.eval_every > 0 && (step + 1) % o.eval_every == 0) || last))
         evaluate(model, held_out, o, step + 1, report);
     }
 
-    if (!o.output.empty()) {
+    if (lead && !o.output.empty()) {
       model->to(torch::kCPU);
       if (channels_last) to_contiguous(*model);
       if (o.f16_weights) round_parameters_to_f16(*model);
@@ -251,7 +340,11 @@ Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, cons
       FACET_RETURN_IF_ERROR(write_tensor_file(o.output, file));
     }
   } catch (const c10::Error& e) {
+    if (group) return make_error(ErrorCode::kIo, std::string("data parallel: ") + e.what_without_backtrace());
     return make_error(ErrorCode::kInternal, std::string("LibTorch: ") + e.what_without_backtrace());
+  } catch (const std::exception& e) {  // Gloo reports a lost or timed-out rank this way
+    return make_error(group ? ErrorCode::kIo : ErrorCode::kInternal,
+                      std::string(group ? "data parallel: " : "") + e.what());
   }
   return ok_status();
 }

@@ -15,6 +15,8 @@
 
 namespace facet {
 
+class DataParallel;  // train/data_parallel.h
+
 struct TrainOptions {
   ModelConfig config;
   int64_t steps = 1000;  // total optimizer steps (a resumed run continues to this count; 0 exports
@@ -80,6 +82,13 @@ struct TrainOptions {
   // Store the output's weights as F16 (half the file). The model is rounded to F16 before its
   // tables are baked, so the file describes exactly the model it holds.
   bool f16_weights = false;
+  // Several processes (train/data_parallel.h): this rank computes its `batch` images of the global
+  // batch of batch * world_size; gradients are averaged before each step; only rank 0 reports,
+  // evaluates and writes checkpoints and the output. Null: this process alone.
+  std::shared_ptr<DataParallel> data_parallel;
+  // Data parallel: after every step, check that all ranks hold bitwise the same weights (an
+  // error otherwise). Costs two all-reduces of the weights a step: for tests and diagnosis.
+  bool verify_replicas = false;
 };
 
 struct TrainProgress {
@@ -90,6 +99,7 @@ struct TrainProgress {
   double lambda = 0;    // for eval lines
   int64_t budget_steps = 0;  // > 0: a line saying the time budget set the total to this many steps
   std::string banner;        // non-empty: a line saying how the run computes (precision, threads, CPU)
+  double all_reduce_seconds = -1;  // data parallel: mean gradient all-reduce time a step in the window
 };
 
 // Trains; reports progress lines through `report` (the CLI prints them).
