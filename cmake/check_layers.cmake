@@ -1,4 +1,4 @@
-# The include rules of the source tree (docs/layout.md): each folder may include only the folders
+# The include rules of the source tree (README.md, "Layout"): each folder may include only the folders
 # below it, and the folders the trainer and the decoder's entropy path need may not include the
 # libraries they must build without. Run as a test:
 #   cmake -DSOURCE_DIR=<tree> -P cmake/check_layers.cmake

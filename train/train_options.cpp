@@ -86,8 +86,10 @@ void add_trainer_options(CLI::App* cmd, TrainerCliOptions& o) {
   cmd->add_flag("--verify-replicas", t.verify_replicas,
                 "Data parallel: check after every step that all ranks hold bitwise the same weights");
   cmd->add_option("--threads", o.threads, "CPU threads (default: all cores)");
-  cmd->add_option("--n", t.config.n, "Transform channels")->capture_default_str();
-  cmd->add_option("--m", t.config.m, "Latent channels")->capture_default_str();
+  // --channels and --latent-channels: the same, for launchers whose own parser takes "--n" and
+  // "--m" as abbreviations of its options (torchrun's argparse does).
+  cmd->add_option("--n,--channels", t.config.n, "Transform channels")->capture_default_str();
+  cmd->add_option("--m,--latent-channels", t.config.m, "Latent channels")->capture_default_str();
   cmd->add_option("--hyper-n", t.config.hyper_n, "Hyper-latent channels")->capture_default_str();
   cmd->add_option("--groups", t.config.groups, "Latent groups, coarse to fine")->capture_default_str();
   cmd->add_option("--synthesis-rate-scales", t.config.synthesis_rate_scales,
