@@ -6,7 +6,8 @@
 #    order of the gradient sums differs);
 #  - a rank killed mid-run ends the other with an error within the timeout, and the checkpoint
 #    stays readable: a single process resumes from it (another world size);
-#  - a rank that hangs (stopped) ends the other after --dist-timeout.
+#  - a rank that hangs (stopped) ends the other after --dist-timeout;
+#  - one process stopped and resumed writes the checkpoint of an uninterrupted run, byte for byte.
 # Usage: data_parallel_test.sh FACET FACET_TRAIN SOURCE_DIR
 set -u
 facet=$1
@@ -90,6 +91,14 @@ wait $r0; s0=$?
 kill -9 $r1
 check hung-rank-ends-run test $s0 -ne 0 -a $((SECONDS - start)) -le 20
 check hung-rank-error grep -Eq 'error: .*(data parallel|Timed out|timeout)' "$work/r0.log"
+
+# One process: stopping at step 5 and resuming gives the checkpoint of an uninterrupted run, byte
+# for byte (the draws depend on the seed and the sample's index, not on a generator's history).
+flat=(--lr-schedule step --final-lr 1 --batch 2)
+"$trainer" "${common[@]}" "${flat[@]}" --steps 10 --checkpoint "$work/straight.ck" > /dev/null 2>&1
+"$trainer" "${common[@]}" "${flat[@]}" --steps 5 --checkpoint "$work/split.ck" > /dev/null 2>&1
+"$trainer" "${common[@]}" "${flat[@]}" --steps 10 --checkpoint "$work/split.ck" --resume > /dev/null 2>&1
+check resume-equals-uninterrupted cmp "$work/straight.ck" "$work/split.ck"
 
 # Launch mistakes are usage errors.
 WORLD_SIZE=2 RANK=5 MASTER_ADDR=127.0.0.1 MASTER_PORT=$port "$trainer" "${common[@]}" --steps 1 > "$work/bad.log" 2>&1
