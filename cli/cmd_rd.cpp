@@ -26,7 +26,8 @@ namespace {
 
 struct RdOptions {
   std::string directory, model, reference, anchor = "jpeg";
-  std::vector<double> qualities = {5, 20, 35, 50, 65, 80, 95};
+  // The whole range of the model: 0 and 100 are its lowest and highest trained rate points.
+  std::vector<double> qualities = {0, 15, 30, 45, 60, 75, 90, 100};
   std::vector<int> efforts = {kMinEffort};
   std::vector<std::string> baselines = {"jpeg", "webp", "jxl", "avif"};
   std::vector<std::string> variants = {"full"};
