@@ -59,33 +59,43 @@ std::string settings_of(const BatchOptions& o, const CodecModel& model) {
   return s;
 }
 
-// The last well-formed line of each path: a line cut short by a killed run is ignored.
-std::map<std::string, json> read_manifest(const std::string& path) {
-  std::map<std::string, json> entries;
+// What a manifest line says of a file that was coded: enough to tell whether it is still done.
+// (Only these fields are kept, so that the manifest of a shard of a million files fits.)
+struct DoneRecord {
+  std::string settings, input_checksum, checksum;
+};
+
+// The last well-formed line of each path: a line cut short by a killed run is ignored, and a path
+// whose last line is an error is not done.
+std::map<std::string, DoneRecord> read_manifest(const std::string& path) {
+  std::map<std::string, DoneRecord> done;
   std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return entries;
+  if (!f) return done;
   std::string line;
   for (int c; (c = std::fgetc(f)) != EOF;) {
     if (c != '\n') {
       line.push_back(char(c));
       continue;
     }
-    json entry = json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (entry.is_object() && entry.contains("path") && entry["path"].is_string())
-      entries[entry["path"].get<std::string>()] = entry;
+    const json entry = json::parse(line, nullptr, /*allow_exceptions=*/false);
     line.clear();
+    if (!entry.is_object() || !entry.contains("path") || !entry["path"].is_string()) continue;
+    const std::string file = entry["path"].get<std::string>();
+    if (entry.value("status", "") != "ok") {
+      done.erase(file);
+      continue;
+    }
+    done[file] = {entry.value("settings", ""), entry.value("input_checksum", ""), entry.value("checksum", "")};
   }
   std::fclose(f);
-  return entries;
+  return done;
 }
 
-bool still_valid(const json& entry, const std::string& settings, const std::string& input_checksum,
+bool still_valid(const DoneRecord& record, const std::string& settings, const std::string& input_checksum,
                  const std::string& output_file) {
-  if (entry.value("status", "") != "ok" || entry.value("settings", "") != settings ||
-      entry.value("input_checksum", "") != input_checksum)
-    return false;
+  if (record.settings != settings || record.input_checksum != input_checksum) return false;
   auto bytes = read_file(output_file);
-  return bytes.ok() && checksum_text(*bytes) == entry.value("checksum", "");
+  return bytes.ok() && checksum_text(*bytes) == record.checksum;
 }
 
 struct Coded {
@@ -172,7 +182,7 @@ StatusOr<BatchSummary> run_batch(const BatchOptions& o, CodecModel& model) {
                          : (fs::path(o.output_dir) / ("facet-manifest-" + std::to_string(o.shard.index) + "-of-" +
                                                       std::to_string(o.shard.count) + ".jsonl"))
                                .string();
-  const std::map<std::string, json> done = read_manifest(summary.manifest);
+  const std::map<std::string, DoneRecord> done = read_manifest(summary.manifest);
   std::FILE* manifest = std::fopen(summary.manifest.c_str(), "ab");
   FACET_RETURN_ERROR_IF(!manifest, kIo, "cannot write the manifest '" + summary.manifest + "'");
   const std::string settings = settings_of(o, model);
