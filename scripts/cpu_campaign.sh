@@ -15,7 +15,7 @@
 # DATA (default ../shared/data/train), STEPS (the run's total; the learning rate is held until 80%
 # of it), WORK (default /var/tmp/facet-campaign), CHROMA_LUMA_WEIGHT (default 1: the weight of the
 # grayscale decode in the drop-chroma steps; at 0.25 its luma fell to 34.6 dB on Kodak after 22000
-# steps, under the factor issue's 35 dB, and 4000 steps at 0.5 lifted it only to 34.9 dB;
+# steps, under the factor issue's 35 dB, and 5000 steps at 0.5 lifted it only to 34.9 dB;
 # models/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +27,7 @@ ID=${ID:-facet-photo-campaign-1}
 FACET=${FACET:-build/facet}
 PYTHON=${PYTHON:-/usr/bin/python3}  # Debian's, with python3-pil and python3-numpy
 SAVED=models/campaign/$ID.safetensors.zst
-# Ten rate points since campaign step 30800 (local 24800): the three lowest (0.00026 .. 0.00095)
+# Ten rate points since campaign step 30500 (local 24500): the three lowest (0.00026 .. 0.00095)
 # were added to the seven it started with, so that the model reaches down to ~0.15 bpp; a
 # checkpoint or F16 weights with the seven get the three by extrapolation of their gains
 # (train/rate_points.h).
