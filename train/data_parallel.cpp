@@ -40,7 +40,7 @@ StatusOr<DistributedEnvironment> distributed_environment_from_env() {
   FACET_ASSIGN_OR_RETURN(env.world_size, int_variable("WORLD_SIZE", 1, 65536));
   if (env.world_size == 1 && !std::getenv("RANK")) return env;
   FACET_ASSIGN_OR_RETURN(env.rank, int_variable("RANK", 0, env.world_size - 1));
-  env.local_rank = std::getenv("LOCAL_RANK") ? 0 : env.rank;
+  env.local_rank = env.rank;
   if (std::getenv("LOCAL_RANK")) {
     FACET_ASSIGN_OR_RETURN(env.local_rank, int_variable("LOCAL_RANK", 0, 65535));
   }
@@ -54,8 +54,6 @@ StatusOr<DistributedEnvironment> distributed_environment_from_env() {
 }
 
 #ifdef FACET_DATA_PARALLEL
-
-bool data_parallel_available() { return true; }
 
 struct DataParallel::Group {
   c10::intrusive_ptr<c10d::TCPStore> store;
@@ -107,12 +105,12 @@ void DataParallel::broadcast(std::vector<torch::Tensor>& tensors) {
 void DataParallel::average_gradients(const std::vector<torch::Tensor>& parameters, int64_t bucket_bytes) {
   torch::NoGradGuard no_grad;
   const auto start = Clock::now();
-  std::vector<std::vector<torch::Tensor>> buckets(1);
+  std::vector<std::vector<torch::Tensor>> buckets;
   int64_t bytes = 0;
   for (const auto& p : parameters) {
     if (!p.grad().defined()) continue;
     const int64_t b = p.grad().numel() * int64_t(p.grad().element_size());
-    if (bytes > 0 && bytes + b > bucket_bytes) {
+    if (buckets.empty() || bytes + b > bucket_bytes) {
       buckets.emplace_back();
       bytes = 0;
     }
@@ -122,7 +120,6 @@ void DataParallel::average_gradients(const std::vector<torch::Tensor>& parameter
   std::vector<std::vector<at::Tensor>> flat;
   std::vector<c10::intrusive_ptr<c10d::Work>> work;
   for (const auto& bucket : buckets) {
-    if (bucket.empty()) continue;
     std::vector<torch::Tensor> pieces;
     for (const auto& g : bucket) pieces.push_back(g.reshape({-1}));
     flat.push_back({torch::cat(pieces)});
@@ -132,15 +129,12 @@ void DataParallel::average_gradients(const std::vector<torch::Tensor>& parameter
     work[i]->wait();
     flat[i][0].div_(double(env_.world_size));
   }
-  size_t i = 0;
-  for (const auto& bucket : buckets) {
-    if (bucket.empty()) continue;
+  for (size_t i = 0; i < buckets.size(); ++i) {
     int64_t at = 0;
-    for (const auto& g : bucket) {
+    for (const auto& g : buckets[i]) {
       g.copy_(flat[i][0].narrow(0, at, g.numel()).view_as(g));
       at += g.numel();
     }
-    ++i;
   }
   all_reduce_seconds_ += std::chrono::duration<double>(Clock::now() - start).count();
 }
@@ -156,7 +150,8 @@ std::vector<double> DataParallel::mean(const std::vector<double>& values) {
 bool DataParallel::replicas_equal(const std::vector<torch::Tensor>& parameters) {
   torch::NoGradGuard no_grad;
   std::vector<torch::Tensor> words;
-  for (const auto& p : parameters) words.push_back(p.detach().to(torch::kCPU, torch::kFloat32).contiguous().view(torch::kInt32).reshape({-1}));
+  for (const auto& p : parameters)
+    words.push_back(p.detach().to(torch::kCPU, torch::kFloat32).contiguous().view(torch::kInt32).reshape({-1}));
   auto all = torch::cat(words);
   std::vector<at::Tensor> high = {all.clone()}, low = {all.clone()};
   c10d::AllreduceOptions max_options, min_options;
@@ -169,7 +164,6 @@ bool DataParallel::replicas_equal(const std::vector<torch::Tensor>& parameters) 
 
 #else  // built without Gloo's headers
 
-bool data_parallel_available() { return false; }
 struct DataParallel::Group {};
 DataParallel::DataParallel(DistributedEnvironment env, std::unique_ptr<Group> group)
     : env_(std::move(env)), group_(std::move(group)) {}

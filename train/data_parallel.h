@@ -27,9 +27,6 @@ struct DistributedEnvironment {
 // kInvalidArgument naming the variable.
 StatusOr<DistributedEnvironment> distributed_environment_from_env();
 
-// Whether this build has the c10d/Gloo layer (CMake found Gloo's headers beside LibTorch's).
-bool data_parallel_available();
-
 class DataParallel {
  public:
   // Joins the group: rank 0 listens on MASTER_PORT, every rank connects within `timeout`, which

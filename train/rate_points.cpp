@@ -63,12 +63,10 @@ std::vector<RowSource> row_sources(const std::vector<double>& from, const std::v
   return sources;
 }
 
-}  // namespace
+// The photo model's tables with one row per rate point.
+constexpr const char* kRatePointTables[] = {"log_gains", "log_inverse_gains", "log_synthesis_scales"};
 
-const std::vector<const char*>& rate_point_tables() {
-  static const std::vector<const char*> names = {"log_gains", "log_inverse_gains", "log_synthesis_scales"};
-  return names;
-}
+}  // namespace
 
 Status remap_rate_points(TensorFile& file, const std::vector<double>& lambdas) {
   auto it = file.metadata.find("facet.lambdas");
@@ -87,7 +85,7 @@ Status remap_rate_points(TensorFile& file, const std::vector<double>& lambdas) {
                               "); lambda " + std::to_string(l) + " is missing");
   }
   const std::vector<RowSource> sources = row_sources(from, lambdas);
-  for (const char* table : rate_point_tables()) {
+  for (const char* table : kRatePointTables) {
     for (const std::string prefix : {"", "adam.m.", "adam.v."}) {
       const std::string name = prefix + table;
       auto t = file.tensors.find(name);

@@ -20,7 +20,4 @@ namespace facet {
 // are not larger than its neighbours'. No-op when the lambdas are the same or the file has none.
 Status remap_rate_points(TensorFile& file, const std::vector<double>& lambdas);
 
-// The tables with one row per rate point.
-const std::vector<const char*>& rate_point_tables();
-
 }  // namespace facet
