@@ -56,13 +56,24 @@ void add_trainer_options(CLI::App* cmd, TrainerCliOptions& o) {
       ->default_str("auto");
   cmd->add_option("--rate-points", t.rate_point_sampling,
                   "per-step: one rate point (lambda) per step; per-image: one per image of the batch, every "
-                  "step trains all of them")
+                  "step trains all of them; balanced: one per image, each K consecutive images take each of "
+                  "the K rate points once")
       ->transform(CLI::CheckedTransformer(
           std::map<std::string, TrainOptions::RatePointSampling>{
               {"per-step", TrainOptions::RatePointSampling::kPerStep},
-              {"per-image", TrainOptions::RatePointSampling::kPerImage}},
+              {"per-image", TrainOptions::RatePointSampling::kPerImage},
+              {"balanced", TrainOptions::RatePointSampling::kBalanced}},
           CLI::ignore_case))
       ->default_str("per-image");
+  cmd->add_option("--rate-point-weights", t.rate_point_weights,
+                  "lambda: the plain mean of the images' losses; relative: each image's loss divided by its "
+                  "rate point's running mean loss, so every rate point weighs the same in the shared weights")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, TrainOptions::RatePointWeights>{
+              {"lambda", TrainOptions::RatePointWeights::kLambda},
+              {"relative", TrainOptions::RatePointWeights::kRelative}},
+          CLI::ignore_case))
+      ->default_str("lambda");
   cmd->add_option("--truncation", t.truncation_probability, "Share of steps that drop trailing latent groups")
       ->capture_default_str();
   cmd->add_option("--checkpoint", t.checkpoint, "Checkpoint file (weights + Adam state)");

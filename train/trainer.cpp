@@ -7,12 +7,14 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <random>
 #include <torch/torch.h>
 
 #include "train/checkpoint.h"
 #include "train/data_parallel.h"
 #include "train/rate_points.h"
+#include "train/sampling.h"
 #include "networks/photo_model.h"
 #include "networks/model_io.h"
 #include "train/train_loop.h"
@@ -40,44 +42,6 @@ torch::Tensor cut_patch(const torch::Tensor& crops, int64_t index, int oy, int o
   return patch.permute({2, 0, 1});
 }
 
-// A 64-bit mix of two values (splitmix64's finalizer): the seed of a sample's or a step's draws.
-uint64_t mix(uint64_t a, uint64_t b) {
-  uint64_t z = a * 0x9E3779B97F4A7C15ull + b + 0x632BE59BD9B4E019ull;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
-// The run's samples in order: global sample g is crop order[g % count] of epoch g / count, each
-// epoch a fresh permutation of all crops drawn from the seed. A step of a run of W ranks with batch
-// B takes global samples [step * W * B, (step + 1) * W * B) and rank r the r-th B of them, so the
-// ranks' samples are disjoint within an epoch, every crop is seen once an epoch, and the run sees
-// the same images as one process with batch W * B. A sample's patch offset, flips and rate point
-// are drawn from (seed, g) alone: the same whatever the world size, and a resumed run continues
-// exactly as an uninterrupted one.
-class EpochSampler {
- public:
-  EpochSampler(int64_t count, uint64_t seed) : count_(count), seed_(seed) {}
-  int64_t crop_of(int64_t g) {
-    const int64_t epoch = g / count_;
-    if (epoch != epoch_) {
-      order_.resize(size_t(count_));
-      for (int64_t i = 0; i < count_; ++i) order_[size_t(i)] = i;
-      std::mt19937_64 rng(mix(seed_, uint64_t(epoch)));
-      std::shuffle(order_.begin(), order_.end(), rng);
-      epoch_ = epoch;
-    }
-    return order_[size_t(g % count_)];
-  }
-  uint64_t sample_seed(int64_t g) const { return mix(seed_ ^ 0x5A3E1u, uint64_t(g)); }
-
- private:
-  int64_t count_;
-  uint64_t seed_;
-  int64_t epoch_ = -1;
-  std::vector<int64_t> order_;
-};
-
 // This rank's images of a step: patches with random offsets and flips as [B, 3, c, c] floats in
 // [0, 1], and a rate point per image (drawn whatever the sampling, used by kPerImage).
 struct Batch {
@@ -87,7 +51,7 @@ struct Batch {
 };
 
 Batch sample_batch(const torch::Tensor& crops, EpochSampler& sampler, int64_t first_sample, int batch, int crop,
-                   int rate_points) {
+                   int rate_points, bool balanced_rate_points) {
   const int64_t size = crops.size(1);
   std::uniform_int_distribution<int> offset(0, int(size) - crop);
   std::uniform_int_distribution<int> point(0, rate_points - 1);
@@ -99,7 +63,8 @@ Batch sample_batch(const torch::Tensor& crops, EpochSampler& sampler, int64_t fi
     std::mt19937_64 rng(sampler.sample_seed(g));
     const int oy = offset(rng), ox = offset(rng);
     const bool fx = flip(rng), fy = flip(rng);
-    b.rate_points.push_back(point(rng));
+    const int drawn = point(rng);  // drawn in any case: the noise seed below stays the same
+    b.rate_points.push_back(balanced_rate_points ? sampler.balanced_rate_point(g, rate_points) : drawn);
     b.noise_seeds.push_back(rng());
     patches.push_back(cut_patch(crops, sampler.crop_of(g), oy, ox, fx, fy, crop));
   }
@@ -107,9 +72,9 @@ Batch sample_batch(const torch::Tensor& crops, EpochSampler& sampler, int64_t fi
   return b;
 }
 
-// BT.601 luma of [B, 3, H, W] RGB, repeated in the three channels: the target without chroma.
+// A step's loss (mean over the batch), its rate and distortion, and each image's loss ([B]).
 struct Loss {
-  torch::Tensor total, bpp, mse;
+  torch::Tensor total, bpp, mse, per_image;
 };
 
 // Mean over the batch of lambda_i * 255^2 * MSE_i + bpp_i, with lambda per image ([B]).
@@ -122,7 +87,8 @@ Loss rate_distortion(const ForwardResult& r, const torch::Tensor& x, const torch
   Loss l;
   l.bpp = bpp.mean();
   l.mse = mse.mean();
-  l.total = (lambdas * (255.0 * 255.0) * mse + bpp).mean();
+  l.per_image = lambdas * (255.0 * 255.0) * mse + bpp;
+  l.total = l.per_image.mean();
   return l;
 }
 
@@ -179,6 +145,15 @@ Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, cons
   FACET_RETURN_ERROR_IF(group && o.time_budget_seconds > 0, kInvalidArgument,
                         "--time-budget is for one process: its step count is fitted to the speed each rank "
                         "measures, and the ranks must agree on it; give --steps");
+  // A checkpoint or output whose folder is not there fails now, not after the first steps.
+  if (lead)
+    for (const auto& [path, option] : {std::pair{o.checkpoint, "--checkpoint"}, std::pair{o.output, "--output"}}) {
+      const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+      std::error_code ec;
+      FACET_RETURN_ERROR_IF(!path.empty() && !parent.empty() && !std::filesystem::is_directory(parent, ec),
+                            kIo, std::string(option) + " " + path + ": the folder " + parent.string() +
+                                     " does not exist");
+    }
   try {
     torch::manual_seed(o.seed);
     const torch::Device device(o.device);
@@ -193,12 +168,15 @@ Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, cons
                                                    (o.layout == TrainOptions::Layout::kAuto && bf16));
     torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(o.learning_rate));
     int64_t step = 0;
+    const bool relative = o.rate_point_weights == TrainOptions::RatePointWeights::kRelative;
+    RelativeRatePointWeights relative_weights(o.config.rate_points());
     // A checkpoint or weights file with fewer rate points than --lambdas gets the new ones
     // (train/rate_points.h); any other difference of shape is an error of load_module_parameters.
     if (o.resume) {
       FACET_ASSIGN_OR_RETURN(TensorFile file, read_checkpoint(o.checkpoint));
       FACET_RETURN_IF_ERROR(remap_rate_points(file, o.config.lambdas).with_context("--resume " + o.checkpoint));
       FACET_ASSIGN_OR_RETURN(step, restore_checkpoint(file, *model, adam, device));
+      relative_weights.restore(file.metadata);
     } else if (o.init) {
       TensorFile file = *o.init;
       FACET_RETURN_IF_ERROR(remap_rate_points(file, o.config.lambdas).with_context("--init"));
@@ -258,15 +236,16 @@ Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, cons
                                             step);
       for (auto& group : adam.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
       // Draws of the whole step (the same on every rank), then this rank's share of the images.
-      std::mt19937_64 rng(mix(o.seed, uint64_t(step)));
+      std::mt19937_64 rng(mix_seed(o.seed, uint64_t(step)));
       Batch batch = sample_batch(crops, sampler, (step * world + (group ? group->rank() : 0)) * o.batch, o.batch,
-                                 o.crop, o.config.rate_points());
+                                 o.crop, o.config.rate_points(),
+                                 o.rate_point_sampling == TrainOptions::RatePointSampling::kBalanced);
       auto x = batch.x;
       if (channels_last) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
       // One rate point for the step, or one per image (every rate point trains in every step).
       const int k = rate_point(rng);
       std::vector<int64_t> image_points(o.batch, k);
-      if (o.rate_point_sampling == TrainOptions::RatePointSampling::kPerImage) image_points = batch.rate_points;
+      if (o.rate_point_sampling != TrainOptions::RatePointSampling::kPerStep) image_points = batch.rate_points;
       const auto points = torch::tensor(image_points, torch::TensorOptions(torch::kInt64)).to(device);
       const auto lambdas = lambda_table.index_select(0, points);
       const int groups = (o.config.groups > 1 && truncate(rng)) ? kept(rng) : o.config.groups;
@@ -280,11 +259,22 @@ Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, cons
         r = model->forward(x, points, groups, /*noisy=*/true, keep_chroma, /*also_without_chroma=*/paired);
       }
       Loss l = rate_distortion(r, keep_chroma ? x : luma_of(x), lambdas);
-      if (paired)
-        l.total = l.total + o.chroma_luma_weight * 255.0 * 255.0 *
-                                (lambdas * (r.x_hat_without_chroma - luma_of(x)).square().mean({1, 2, 3})).mean();
+      if (paired) {
+        l.per_image = l.per_image + o.chroma_luma_weight * 255.0 * 255.0 * lambdas *
+                                        (r.x_hat_without_chroma - luma_of(x)).square().mean({1, 2, 3});
+        l.total = l.per_image.mean();
+      }
+      // What the step minimizes; the log shows the plain loss in any case.
+      torch::Tensor objective = l.total;
+      if (relative) {
+        const auto host = l.per_image.detach().to(torch::kCPU, torch::kFloat64).contiguous();
+        const std::vector<double> losses(host.data_ptr<double>(), host.data_ptr<double>() + host.numel());
+        auto sums = RelativeRatePointWeights::step_sums(losses, image_points, o.config.rate_points());
+        if (group) sums = group->mean(sums);  // the global batch's (only the ratios count)
+        objective = (torch::tensor(relative_weights.update(sums, image_points)).to(device) * l.per_image).mean();
+      }
       adam.zero_grad();
-      l.total.backward();
+      objective.backward();
       if (group) group->average_gradients(parameters);
       if (o.clip_grad_norm > 0) clip_gradients(parameters, o.clip_grad_norm);
       adam.step();
@@ -324,8 +314,11 @@ Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, cons
         window = 0;
         window_start = Clock::now();
       }
-      if (lead && !o.checkpoint.empty() && ((step + 1) % o.checkpoint_every == 0 || last))
-        FACET_RETURN_IF_ERROR(save_checkpoint(o.checkpoint, *model, adam, step + 1, o.config.to_metadata()));
+      if (lead && !o.checkpoint.empty() && ((step + 1) % o.checkpoint_every == 0 || last)) {
+        auto metadata = o.config.to_metadata();
+        if (relative) metadata[RelativeRatePointWeights::kMetadataKey] = relative_weights.to_string();
+        FACET_RETURN_IF_ERROR(save_checkpoint(o.checkpoint, *model, adam, step + 1, metadata));
+      }
       if (lead && eval_crops && ((o.eval_every > 0 && (step + 1) % o.eval_every == 0) || last))
         evaluate(model, held_out, o, step + 1, report);
     }

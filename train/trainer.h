@@ -33,8 +33,19 @@ struct TrainOptions {
   // kPerStep: each step draws one rate point for the whole batch (1/K of the steps each).
   // kPerImage: each image of the batch draws its own, so every step trains all rate points and the
   // shared transforms get one mixed gradient instead of alternating between rate points.
-  enum class RatePointSampling { kPerStep, kPerImage };
+  // kBalanced: one per image as kPerImage, but every K consecutive samples of the run (K rate
+  // points) take each rate point once, in an order drawn from the seed, so that a batch's mix of
+  // rate points, and with it the size of the step's gradient, varies less between steps.
+  enum class RatePointSampling { kPerStep, kPerImage, kBalanced };
   RatePointSampling rate_point_sampling = RatePointSampling::kPerImage;
+  // How the images of a step weigh in the shared transforms' gradient. kLambda: the plain mean of
+  // lambda * 255^2 * MSE + bpp, in which the highest rate point's images, whose loss is ~25x the
+  // lowest's, set most of the gradient. kRelative: each image's loss divided by the running mean
+  // (over steps) of its rate point's loss, times the mean of those running means, so that every
+  // rate point moves the shared weights by the same relative amount (the gradient of the sum of
+  // the rate points' log losses); a rate point's own optimum (its gains) is unchanged.
+  enum class RatePointWeights { kLambda, kRelative };
+  RatePointWeights rate_point_weights = RatePointWeights::kLambda;
   // bf16 autocast of the transforms (kAuto: where the CPU or GPU runs it fast).
   TransformPrecision precision = TransformPrecision::kAuto;
   // Weights and activations channels-last (NHWC) on the CPU. kAuto: with bf16, where oneDNN's

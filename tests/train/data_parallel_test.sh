@@ -7,7 +7,8 @@
 #  - a rank killed mid-run ends the other with an error within the timeout, and the checkpoint
 #    stays readable: a single process resumes from it (another world size);
 #  - a rank that hangs (stopped) ends the other after --dist-timeout;
-#  - one process stopped and resumed writes the checkpoint of an uninterrupted run, byte for byte.
+#  - one process stopped and resumed writes the checkpoint of an uninterrupted run, byte for byte;
+#  - the same two checks with balanced rate points and relative rate-point weights.
 # Usage: data_parallel_test.sh FACET FACET_TRAIN SOURCE_DIR
 set -u
 facet=$1
@@ -50,15 +51,34 @@ check only-rank0-logs test ! -s "$work/r1.log"
 check all-reduce-timed grep -q 'all-reduce [0-9.]* ms/step' "$work/r0.log"
 "$trainer" "${common[@]}" --batch 4 --steps 20 > "$work/one.log" 2>&1
 check one-process-runs test $? -eq 0
-check same-loss-curve awk '
-  FNR == NR && /^train step/ { a[++n] = $5; next }
-  /^train step/ { b[++m] = $5 }
-  END {
-    worst = 0
-    for (i = 1; i <= n; i++) { d = (a[i] - b[i]) / b[i]; if (d < 0) d = -d; if (d > worst) worst = d }
-    printf "  %d and %d steps, largest relative difference of the loss %.2e\n", n, m, worst
-    exit !(n == 20 && m == 20 && worst < 1e-4)
-  }' "$work/r0.log" "$work/one.log"
+same_losses() {  # same_losses STEPS A.log B.log: both logs have STEPS losses, equal within 1e-4 relative
+  awk -v steps="$1" '
+    FNR == NR && /^train step/ { a[++n] = $5; next }
+    /^train step/ { b[++m] = $5 }
+    END {
+      worst = 0
+      for (i = 1; i <= n; i++) { d = (a[i] - b[i]) / b[i]; if (d < 0) d = -d; if (d > worst) worst = d }
+      printf "  %d and %d steps, largest relative difference of the loss %.2e\n", n, m, worst
+      exit !(n == steps && m == steps && worst < 1e-4)
+    }' "$2" "$3"
+}
+check same-loss-curve same_losses 20 "$work/r0.log" "$work/one.log"
+
+# Balanced rate points and relative rate-point weights: two ranks still train as one process (the
+# weights' running means are the global batch's), and a resumed run goes on as an uninterrupted
+# one (the running means are kept in the checkpoint).
+balanced=(--rate-points balanced --rate-point-weights relative)
+port=$((port + 1))
+rank 0 $port --batch 2 --steps 12 "${balanced[@]}" --dist-timeout 30
+r0=${pids[-1]}
+rank 1 $port --batch 2 --steps 12 "${balanced[@]}" --dist-timeout 30
+r1=${pids[-1]}
+wait $r0; s0=$?
+wait $r1; s1=$?
+"$trainer" "${common[@]}" --batch 4 --steps 12 "${balanced[@]}" > "$work/one-balanced.log" 2>&1
+s2=$?
+check relative-weights-two-ranks-as-one test $s0 -eq 0 -a $s1 -eq 0 -a $s2 -eq 0
+check relative-weights-same-loss-curve same_losses 12 "$work/r0.log" "$work/one-balanced.log"
 
 # A rank that dies: the other ends with an error, within the timeout; the checkpoint is intact.
 port=$((port + 1))
@@ -99,6 +119,11 @@ flat=(--lr-schedule step --final-lr 1 --batch 2)
 "$trainer" "${common[@]}" "${flat[@]}" --steps 5 --checkpoint "$work/split.ck" > /dev/null 2>&1
 "$trainer" "${common[@]}" "${flat[@]}" --steps 10 --checkpoint "$work/split.ck" --resume > /dev/null 2>&1
 check resume-equals-uninterrupted cmp "$work/straight.ck" "$work/split.ck"
+flat+=("${balanced[@]}")
+"$trainer" "${common[@]}" "${flat[@]}" --steps 10 --checkpoint "$work/straight-b.ck" > /dev/null 2>&1
+"$trainer" "${common[@]}" "${flat[@]}" --steps 5 --checkpoint "$work/split-b.ck" > /dev/null 2>&1
+"$trainer" "${common[@]}" "${flat[@]}" --steps 10 --checkpoint "$work/split-b.ck" --resume > /dev/null 2>&1
+check resume-equals-uninterrupted-relative-weights cmp "$work/straight-b.ck" "$work/split-b.ck"
 
 # Launch mistakes are usage errors.
 WORLD_SIZE=2 RANK=5 MASTER_ADDR=127.0.0.1 MASTER_PORT=$port "$trainer" "${common[@]}" --steps 1 > "$work/bad.log" 2>&1
