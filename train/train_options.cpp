@@ -73,7 +73,7 @@ void add_trainer_options(CLI::App* cmd, TrainerCliOptions& o) {
               {"lambda", TrainOptions::RatePointWeights::kLambda},
               {"relative", TrainOptions::RatePointWeights::kRelative}},
           CLI::ignore_case))
-      ->default_str("lambda");
+      ->default_str("relative");
   cmd->add_option("--truncation", t.truncation_probability, "Share of steps that drop trailing latent groups")
       ->capture_default_str();
   cmd->add_option("--checkpoint", t.checkpoint, "Checkpoint file (weights + Adam state)");
