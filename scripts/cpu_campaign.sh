@@ -13,8 +13,8 @@
 #
 # THREADS (default 1: one core stays free for building and measuring; 2 when the machine is idle),
 # DATA (default ../shared/data/train), STEPS (the run's total; the learning rate is held until 80%
-# of it), WORK (default /var/tmp/facet-campaign), RATE_POINT_WEIGHTS (default relative; lambda is the
-# plain loss), CHROMA_LUMA_WEIGHT (default 1: the weight of the
+# of it), WORK (default /var/tmp/facet-campaign), RATE_POINT_WEIGHTS (default lambda, the plain
+# loss; relative is the trainer's default), CHROMA_LUMA_WEIGHT (default 1: the weight of the
 # grayscale decode in the drop-chroma steps; at 0.25 its luma fell to 34.6 dB on Kodak after 22000
 # steps, under the factor issue's 35 dB, and 5000 steps at 0.5 lifted it only to 34.9 dB;
 # models/README.md).
@@ -34,10 +34,13 @@ SAVED=models/campaign/$ID.safetensors.zst
 # (train/rate_points.h).
 LAMBDAS=0.00026,0.0005,0.00095,0.0018,0.0035,0.0067,0.013,0.025,0.0483,0.0932
 CHROMA_LUMA_WEIGHT=${CHROMA_LUMA_WEIGHT:-1}
-# How the rate points weigh in the shared transforms (--rate-point-weights): "relative" since campaign
-# step 45500 (local 39500); at N=64 from scratch it gave BD-rate -13.4% over the plain lambda
-# weighting after 10000 steps (docs/training.md).
-RATE_POINT_WEIGHTS=${RATE_POINT_WEIGHTS:-relative}
+# How the rate points weigh in the shared transforms (--rate-point-weights). The campaign keeps the
+# plain loss ("lambda"): from scratch "relative" is better (BD-rate -13.4% / -7.6% at N=64, 10000
+# steps; docs/training.md), but this model was trained 45000 steps with the top rate points setting
+# its transforms, and 4000 steps of "relative" (campaign steps 45500-49500) moved quality from the
+# top, where Facet is behind JPEG, to the bottom: decayed, +0.1 dB at the lowest rate point, -0.3 dB
+# at the highest, -1.2% BD-rate on the held-out photos (models/README.md).
+RATE_POINT_WEIGHTS=${RATE_POINT_WEIGHTS:-lambda}
 MODEL=(--n 128 --m 192 --hyper-n 128 --groups 3 --chroma 48 --lambdas $LAMBDAS)
 mkdir -p "$WORK"
 

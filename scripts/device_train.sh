@@ -29,6 +29,7 @@ EXPORT_SECONDS=${EXPORT_SECONDS:-45}  # kept after training for exports and copi
 N=${N:-128} M=${M:-192} HYPER_N=${HYPER_N:-128} CHROMA=${CHROMA:-48}
 CHROMA_DROP_MODE=${CHROMA_DROP_MODE:-paired}  # replace: facet-photo-1's recipe
 CHROMA_LUMA_WEIGHT=${CHROMA_LUMA_WEIGHT:-1}  # paired: weight of the grayscale decode's distortion (the campaign's)
+RATE_POINT_WEIGHTS=${RATE_POINT_WEIGHTS:-lambda}  # the campaign's (scripts/cpu_campaign.sh says why): it continues the shipped model
 PHOTO_ID=${PHOTO_ID:-facet-photo-4}  # the model id of the photo model (the baseline's gets -nofactors)
 BATCH=${BATCH:-16} PATCH=${PATCH:-256} LR=${LR:-2e-4}
 # The campaign's ten rate points; INIT weights with fewer (the seven of facet-photo-3) get the rest
@@ -79,7 +80,7 @@ photo() {  # name, then model options
     > "$OUT/$name.log" 2>&1
   echo "$name exit $?" >> "$OUT/$name.log"
 }
-photo photo --groups 3 --chroma "$CHROMA" --chroma-drop 0.25 --chroma-drop-mode "$CHROMA_DROP_MODE" --chroma-luma-weight "$CHROMA_LUMA_WEIGHT" --model-id "$PHOTO_ID" ${INIT:+--init "$INIT"} &
+photo photo --rate-point-weights "$RATE_POINT_WEIGHTS" --groups 3 --chroma "$CHROMA" --chroma-drop 0.25 --chroma-drop-mode "$CHROMA_DROP_MODE" --chroma-luma-weight "$CHROMA_LUMA_WEIGHT" --model-id "$PHOTO_ID" ${INIT:+--init "$INIT"} &
 photo nofactors --groups 4 --chroma 0 --chroma-drop 0 --model-id "$PHOTO_ID-nofactors" ${INIT_NOFACTORS:+--init "$INIT_NOFACTORS"} &
 for run in $SPRITE_RUNS; do
   b=${run%%:*} s=${run##*:}; name=sprites-b$b-s$s
