@@ -43,7 +43,7 @@ torch::Tensor cut_patch(const torch::Tensor& crops, int64_t index, int oy, int o
 }
 
 // This rank's images of a step: patches with random offsets and flips as [B, 3, c, c] floats in
-// [0, 1], and a rate point per image (drawn whatever the sampling, used by kPerImage).
+// [0, 1], and a rate point per image (drawn whatever the sampling; used by kPerImage and kBalanced).
 struct Batch {
   torch::Tensor x;
   std::vector<int64_t> rate_points;
