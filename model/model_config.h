@@ -34,7 +34,8 @@ struct ModelConfig {
 };
 
 // A comma-separated lambda list ("0.0018,0.0035"), as in the metadata "facet.lambdas" and in
-// --lambdas; each item a whole number (no validation of the order: ModelConfig::validate does).
+// --lambdas, and of any list of numbers kept in metadata; each item must be a number with nothing
+// after it (the order is not checked: ModelConfig::validate does).
 StatusOr<std::vector<double>> parse_lambda_list(const std::string& text);
 // The same list written back, each lambda with 17 significant digits (round-trips exactly).
 std::string format_lambda_list(const std::vector<double>& lambdas);

@@ -135,13 +135,13 @@ std::pair<torch::Tensor, torch::Tensor> PhotoModelImpl::hyper_synthesis(const to
 }
 
 ForwardResult PhotoModelImpl::forward(const torch::Tensor& x, int rate_point, int kept_groups,
-                                     bool noisy, bool keep_chroma, bool also_without_chroma) {
+                                     bool noisy, bool keep_chroma, bool also_without_chroma, int also_kept_groups) {
   return forward_with_gains(x, gain(rate_point), inverse_gain(rate_point), synthesis_scales(rate_point), kept_groups,
-                            noisy, keep_chroma, also_without_chroma);
+                            noisy, keep_chroma, also_without_chroma, also_kept_groups);
 }
 
 ForwardResult PhotoModelImpl::forward(const torch::Tensor& x, const torch::Tensor& rate_points, int kept_groups,
-                                     bool noisy, bool keep_chroma, bool also_without_chroma) {
+                                     bool noisy, bool keep_chroma, bool also_without_chroma, int also_kept_groups) {
   const int64_t b = x.size(0), m = config_.m;
   auto index = rate_points.to(log_gains.device(), torch::kInt64);
   auto g = torch::exp(log_gains.index_select(0, index)).view({b, m, 1, 1});
@@ -149,13 +149,14 @@ ForwardResult PhotoModelImpl::forward(const torch::Tensor& x, const torch::Tenso
   torch::Tensor scales;
   if (log_synthesis_scales.defined())
     scales = torch::exp(log_synthesis_scales.index_select(0, index)).view({b, 3, config_.n});
-  return forward_with_gains(x, g, ig, scales, kept_groups, noisy, keep_chroma, also_without_chroma);
+  return forward_with_gains(x, g, ig, scales, kept_groups, noisy, keep_chroma, also_without_chroma, also_kept_groups);
 }
 
 ForwardResult PhotoModelImpl::forward_with_gains(const torch::Tensor& x, const torch::Tensor& gain,
                                                  const torch::Tensor& inverse_gain,
                                                  const torch::Tensor& synthesis_scales, int kept_groups, bool noisy,
-                                                 bool keep_chroma, bool also_without_chroma) {
+                                                 bool keep_chroma, bool also_without_chroma,
+                                                 int also_kept_groups) {
   const int m = config_.m;
   auto y = analysis(x) * gain;
   auto z = hyper_analysis(y);
@@ -169,21 +170,26 @@ ForwardResult PhotoModelImpl::forward_with_gains(const torch::Tensor& x, const t
   auto y_likelihoods = gaussian_likelihoods(y_noisy, mean, scale);
 
   auto y_hat = round_ste(y - mean) + mean;
-  auto mask = torch::ones({1, m, 1, 1}, x.options());
+  // 1 for the channels a decoder with `kept` structure groups (and the chroma group or not) has.
   const int structure = config_.structure_channels();
-  if (kept_groups < config_.groups)
-    mask.narrow(1, kept_groups * config_.group_channels(), structure - kept_groups * config_.group_channels())
-        .zero_();
-  if (!keep_chroma && config_.chroma > 0) mask.narrow(1, structure, config_.chroma).zero_();
-  if (kept_groups < config_.groups || (!keep_chroma && config_.chroma > 0)) y_hat = mask * y_hat + (1 - mask) * mean;
+  const auto kept_mask = [&](int kept, bool chroma) {
+    auto mask = torch::ones({1, m, 1, 1}, x.options());
+    if (kept < config_.groups)
+      mask.narrow(1, kept * config_.group_channels(), structure - kept * config_.group_channels()).zero_();
+    if (!chroma && config_.chroma > 0) mask.narrow(1, structure, config_.chroma).zero_();
+    return mask;
+  };
+  // The missing channels become the hyperprior's mean, as in a decoder that lacks them.
+  const auto decode = [&](const torch::Tensor& mask) {
+    return synthesis((mask * y_hat + (1 - mask) * mean) * inverse_gain, synthesis_scales);
+  };
+  const auto mask = kept_mask(kept_groups, keep_chroma);
   ForwardResult r;
-  r.x_hat = synthesis(y_hat * inverse_gain, synthesis_scales);
-  if (also_without_chroma && keep_chroma && config_.chroma > 0) {
-    auto luma_mask = mask.clone();
-    luma_mask.narrow(1, structure, config_.chroma).zero_();
-    r.x_hat_without_chroma =
-        synthesis((luma_mask * y_hat + (1 - luma_mask) * mean) * inverse_gain, synthesis_scales);
-  }
+  const bool dropped = kept_groups < config_.groups || (!keep_chroma && config_.chroma > 0);
+  r.x_hat = dropped ? decode(mask) : synthesis(y_hat * inverse_gain, synthesis_scales);
+  if (also_without_chroma && keep_chroma && config_.chroma > 0) r.x_hat_without_chroma = decode(kept_mask(kept_groups, false));
+  if (also_kept_groups >= 1 && also_kept_groups < kept_groups)
+    r.x_hat_truncated = decode(kept_mask(also_kept_groups, keep_chroma));
   r.y_likelihoods = y_likelihoods;
   {
     NoAutocast fp32;

@@ -20,6 +20,10 @@ struct ForwardResult {
   // Filled only when forward() is asked for it (also_without_chroma): the decode of the same
   // latents with the chroma group dropped as well, [B, 3, H, W]. Its rate is not counted again.
   torch::Tensor x_hat_without_chroma;
+  // Filled only when forward() is asked for it (also_kept_groups in [1, kept_groups)): the decode
+  // of the same latents with only the first also_kept_groups structure groups (the chroma group as
+  // in x_hat), [B, 3, H, W]. Its rate is not counted again.
+  torch::Tensor x_hat_truncated;
 };
 
 class PhotoModelImpl : public torch::nn::Module {
@@ -34,13 +38,15 @@ class PhotoModelImpl : public torch::nn::Module {
   // otherwise rounding, as in coding (evaluation).
   // keep_chroma = false drops the chroma group the same way. also_without_chroma (with
   // keep_chroma and a chroma group) decodes the latents a second time without the chroma group,
-  // into x_hat_without_chroma: training both decodes from one analysis.
+  // into x_hat_without_chroma: training both decodes from one analysis. also_kept_groups in
+  // [1, kept_groups) decodes them a further time with only that many structure groups, into
+  // x_hat_truncated (0: no such decode).
   ForwardResult forward(const torch::Tensor& x, int rate_point, int kept_groups, bool noisy = true,
-                        bool keep_chroma = true, bool also_without_chroma = false);
+                        bool keep_chroma = true, bool also_without_chroma = false, int also_kept_groups = 0);
   // The same with a rate point per image of the batch (int64 [B]): one step trains every rate
   // point at once.
   ForwardResult forward(const torch::Tensor& x, const torch::Tensor& rate_points, int kept_groups, bool noisy = true,
-                        bool keep_chroma = true, bool also_without_chroma = false);
+                        bool keep_chroma = true, bool also_without_chroma = false, int also_kept_groups = 0);
 
   // Gains of a continuous rate position t in [0, rate_points - 1]: log-linear interpolation
   // between the trained rate points. Shapes [1, M, 1, 1].
@@ -76,7 +82,7 @@ class PhotoModelImpl : public torch::nn::Module {
   // Gains and inverse gains for each image: [B, M, 1, 1].
   ForwardResult forward_with_gains(const torch::Tensor& x, const torch::Tensor& gain, const torch::Tensor& inverse_gain,
                                    const torch::Tensor& synthesis_scales, int kept_groups, bool noisy,
-                                   bool keep_chroma, bool also_without_chroma);
+                                   bool keep_chroma, bool also_without_chroma, int also_kept_groups);
   // exp of the row-wise linear interpolation of log_table ([rate_points, M]) at position t.
   torch::Tensor interpolated_exp(const torch::Tensor& log_table, double t) const;
   // Uniform noise in [-0.5, 0.5) shaped like t ([B, ...]); `stream` tells the y and z noises apart.

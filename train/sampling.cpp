@@ -1,9 +1,9 @@
 #include "train/sampling.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <random>
-#include <stdexcept>
+
+#include "model/model_config.h"
 
 namespace facet {
 
@@ -67,34 +67,16 @@ std::vector<float> RelativeRatePointWeights::update(const std::vector<double>& s
   return weights;
 }
 
-std::string RelativeRatePointWeights::to_string() const {
-  std::string s;
-  char number[32];
-  for (double m : means_) {
-    std::snprintf(number, sizeof number, "%.17g", m);
-    s += (s.empty() ? "" : ",") + std::string(number);
-  }
-  return s;
-}
+std::string RelativeRatePointWeights::to_string() const { return format_lambda_list(means_); }
 
 void RelativeRatePointWeights::restore(const std::map<std::string, std::string>& metadata) {
   const auto it = metadata.find(kMetadataKey);
   if (it == metadata.end()) return;
-  const std::string& text = it->second;
-  std::vector<double> means;
-  for (size_t start = 0; start <= text.size();) {
-    const size_t end = std::min(text.find(',', start), text.size());
-    try {
-      size_t used = 0;
-      const double m = std::stod(text.substr(start, end - start), &used);
-      if (used != end - start || !(m >= 0)) return;
-      means.push_back(m);
-    } catch (const std::exception&) {
-      return;
-    }
-    start = end + 1;
-  }
-  if (means.size() == means_.size()) means_ = means;
+  const StatusOr<std::vector<double>> means = parse_lambda_list(it->second);
+  if (!means.ok() || means->size() != means_.size()) return;
+  for (double m : *means)
+    if (!(m >= 0)) return;  // NaN too
+  means_ = *means;
 }
 
 }  // namespace facet

@@ -76,6 +76,18 @@ void add_trainer_options(CLI::App* cmd, TrainerCliOptions& o) {
       ->default_str("relative");
   cmd->add_option("--truncation", t.truncation_probability, "Share of steps that drop trailing latent groups")
       ->capture_default_str();
+  cmd->add_option("--truncation-mode", t.truncation_mode,
+                  "paired: a truncation step decodes the full latents too (one more synthesis), so every step "
+                  "trains the full decode; replace: it decodes only the truncated ones")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, TrainOptions::TruncationMode>{{"paired", TrainOptions::TruncationMode::kPaired},
+                                                              {"replace", TrainOptions::TruncationMode::kReplace}},
+          CLI::ignore_case))
+      ->default_str("replace");
+  cmd->add_option("--truncation-weight", t.truncation_weight,
+                  "paired: weight of the truncated decode's distortion against the full decode's")
+      ->check(CLI::Range(0.0, 100.0))
+      ->capture_default_str();
   cmd->add_option("--checkpoint", t.checkpoint, "Checkpoint file (weights + Adam state)");
   cmd->add_option("--checkpoint-every", t.checkpoint_every, "Steps between checkpoints")->capture_default_str();
   cmd->add_flag("--resume", t.resume, "Continue from --checkpoint (a --steps at or below its step exports it)");

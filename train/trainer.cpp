@@ -248,7 +248,10 @@ Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, cons
       if (o.rate_point_sampling != TrainOptions::RatePointSampling::kPerStep) image_points = batch.rate_points;
       const auto points = torch::tensor(image_points, torch::TensorOptions(torch::kInt64)).to(device);
       const auto lambdas = lambda_table.index_select(0, points);
-      const int groups = (o.config.groups > 1 && truncate(rng)) ? kept(rng) : o.config.groups;
+      const int truncated_groups = (o.config.groups > 1 && truncate(rng)) ? kept(rng) : o.config.groups;
+      const bool paired_truncation = truncated_groups < o.config.groups &&
+                                     o.truncation_mode == TrainOptions::TruncationMode::kPaired;
+      const int groups = paired_truncation ? o.config.groups : truncated_groups;
       const bool chroma_step = drop_chroma(rng);
       const bool paired = chroma_step && o.chroma_drop_mode == TrainOptions::ChromaDropMode::kPaired;
       const bool keep_chroma = !chroma_step || paired;
@@ -256,14 +259,18 @@ Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, cons
       ForwardResult r;
       {
         Bf16Autocast autocast(bf16, device);
-        r = model->forward(x, points, groups, /*noisy=*/true, keep_chroma, /*also_without_chroma=*/paired);
+        r = model->forward(x, points, groups, /*noisy=*/true, keep_chroma, /*also_without_chroma=*/paired,
+                           /*also_kept_groups=*/paired_truncation ? truncated_groups : 0);
       }
-      Loss l = rate_distortion(r, keep_chroma ? x : luma_of(x), lambdas);
-      if (paired) {
-        l.per_image = l.per_image + o.chroma_luma_weight * 255.0 * 255.0 * lambdas *
-                                        (r.x_hat_without_chroma - luma_of(x)).square().mean({1, 2, 3});
-        l.total = l.per_image.mean();
-      }
+      const torch::Tensor target = keep_chroma ? x : luma_of(x);
+      Loss l = rate_distortion(r, target, lambdas);
+      // The paired decodes' distortions, in the units of the full decode's (lambda * 255^2 * MSE).
+      const auto distortion = [&](const torch::Tensor& decoded, const torch::Tensor& wanted) {
+        return 255.0 * 255.0 * lambdas * (decoded - wanted).square().mean({1, 2, 3});
+      };
+      if (paired) l.per_image = l.per_image + o.chroma_luma_weight * distortion(r.x_hat_without_chroma, luma_of(x));
+      if (paired_truncation) l.per_image = l.per_image + o.truncation_weight * distortion(r.x_hat_truncated, target);
+      if (paired || paired_truncation) l.total = l.per_image.mean();
       // What the step minimizes; the log shows the plain loss in any case.
       torch::Tensor objective = l.total;
       if (relative) {

@@ -55,6 +55,14 @@ struct TrainOptions {
   enum class Layout { kAuto, kChannelsLast, kNchw };
   Layout layout = Layout::kAuto;
   double truncation_probability = 0.25;  // drop trailing groups in this share of the steps
+  // How a truncation step trains. kReplace (the recipe up to facet-photo-4): the step decodes only
+  // with the first 1 .. groups-1 structure groups, its distortion replacing the full decode's, so
+  // that share of the steps does not train the full decode. kPaired: it decodes twice from one
+  // analysis, the full latents and the truncated ones (one more synthesis), the truncated decode's
+  // distortion weighing truncation_weight times the full one's: every step trains the full decode.
+  enum class TruncationMode { kReplace, kPaired };
+  TruncationMode truncation_mode = TruncationMode::kReplace;
+  double truncation_weight = 1.0;
   // Drop the chroma group (config.chroma > 0) in this share of the steps, asking the decoder for
   // the grayscale image (BT.601 luma in all three channels) then: what "chroma" means.
   double chroma_drop_probability = 0.25;

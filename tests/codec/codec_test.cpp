@@ -158,6 +158,72 @@ TEST_CASE("PairedChromaStepDecodesTheChromaDroppedImageToo", "[codec][train]") {
   CHECK(!plain->forward(x, 0, 3, false, true, true).x_hat_without_chroma.defined());
 }
 
+TEST_CASE("PairedTruncationStepDecodesTheTruncatedLatentsToo", "[codec][train]") {
+  ModelConfig config = tiny_config();
+  config.groups = 3;
+  config.chroma = 6;  // 18 structure channels, 6 a group
+  REQUIRE(config.validate().ok());
+  torch::manual_seed(5);
+  PhotoModel model(config);
+  model->eval();
+  torch::NoGradGuard no_grad;
+  model->log_gains.fill_(4.0);
+  model->log_inverse_gains.fill_(-4.0);
+  const auto x = torch::rand({2, 3, 64, 64});
+  for (const bool keep_chroma : {true, false}) {
+    const ForwardResult full = model->forward(x, 1, 3, /*noisy=*/false, keep_chroma);
+    for (const int kept : {1, 2}) {
+      const ForwardResult paired = model->forward(x, 1, 3, false, keep_chroma, /*also_without_chroma=*/false,
+                                                  /*also_kept_groups=*/kept);
+      const ForwardResult truncated = model->forward(x, 1, kept, false, keep_chroma);
+      REQUIRE(paired.x_hat_truncated.defined());
+      CHECK(torch::allclose(paired.x_hat, full.x_hat));
+      CHECK(torch::allclose(paired.x_hat_truncated, truncated.x_hat));
+      CHECK(!torch::allclose(paired.x_hat, truncated.x_hat));  // the dropped groups change the decode
+      // The rate is the full decode's.
+      CHECK(torch::equal(paired.y_mask, full.y_mask));
+    }
+  }
+  // Nothing to truncate: as many groups as the full decode, or none asked for.
+  CHECK(!model->forward(x, 1, 2, false, true, false, 2).x_hat_truncated.defined());
+  CHECK(!model->forward(x, 1, 3, false, true, false, 0).x_hat_truncated.defined());
+}
+
+TEST_CASE("PairedTruncationTrainingAddsTheWeightedTruncatedDistortion", "[codec][train]") {
+  CropSet crops;
+  crops.size = 64;
+  crops.count = 4;
+  test::Rng rng(10);
+  for (int64_t i = 0; i < crops.count * 64 * 64 * 3; ++i) crops.pixels.push_back(uint8_t(rng.uniform() * 255));
+  TrainOptions options = tiny_train_options();
+  options.config.groups = 3;
+  options.chroma_drop_probability = 0;
+  options.truncation_probability = 1.0;  // every step truncates
+  options.truncation_mode = TrainOptions::TruncationMode::kPaired;
+  options.batch = 2;
+  options.steps = 1;
+  options.log_every = 1;
+  // The first step's loss (same seed: same batch, noise and kept groups) is the full decode's
+  // rate-distortion plus truncation_weight times the truncated decode's distortion term: linear in
+  // the weight, the term positive. Weight 0 is the full decode alone: no truncation at all.
+  std::vector<double> first;
+  for (const double weight : {0.0, 1.0, 3.0}) {
+    options.truncation_weight = weight;
+    const std::vector<double> l = training_losses(options, crops);
+    REQUIRE(l.size() == 1);
+    first.push_back(l[0]);
+  }
+  options.truncation_probability = 0;
+  const std::vector<double> untruncated = training_losses(options, crops);
+  REQUIRE(untruncated.size() == 1);
+  const double term = first[1] - first[0];
+  INFO("losses at weights 0, 1, 3: " << first[0] << " " << first[1] << " " << first[2] << "; without truncation "
+                                     << untruncated[0]);
+  CHECK(first[0] == Approx(untruncated[0]).epsilon(1e-6));
+  CHECK(term > 1e-3 * first[0]);
+  CHECK(first[2] - first[0] == Approx(3 * term).epsilon(1e-3));
+}
+
 TEST_CASE("PairedChromaTrainingRuns", "[codec][train]") {
   CropSet crops;
   crops.size = 64;
