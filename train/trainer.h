@@ -55,7 +55,7 @@ struct TrainOptions {
   enum class Layout { kAuto, kChannelsLast, kNchw };
   Layout layout = Layout::kAuto;
   double truncation_probability = 0.25;  // drop trailing groups in this share of the steps
-  // How a truncation step trains. kReplace (the recipe up to facet-photo-4): the step decodes only
+  // How a truncation step trains. kReplace (the default; facet-photo-5's recipe): the step decodes only
   // with the first 1 .. groups-1 structure groups, its distortion replacing the full decode's, so
   // that share of the steps does not train the full decode. kPaired: it decodes twice from one
   // analysis, the full latents and the truncated ones (one more synthesis), the truncated decode's
