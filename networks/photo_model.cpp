@@ -187,7 +187,8 @@ ForwardResult PhotoModelImpl::forward_with_gains(const torch::Tensor& x, const t
   ForwardResult r;
   const bool dropped = kept_groups < config_.groups || (!keep_chroma && config_.chroma > 0);
   r.x_hat = dropped ? decode(mask) : synthesis(y_hat * inverse_gain, synthesis_scales);
-  if (also_without_chroma && keep_chroma && config_.chroma > 0) r.x_hat_without_chroma = decode(kept_mask(kept_groups, false));
+  if (also_without_chroma && keep_chroma && config_.chroma > 0)
+    r.x_hat_without_chroma = decode(kept_mask(kept_groups, false));
   if (also_kept_groups >= 1 && also_kept_groups < kept_groups)
     r.x_hat_truncated = decode(kept_mask(also_kept_groups, keep_chroma));
   r.y_likelihoods = y_likelihoods;
