@@ -7,11 +7,18 @@
 # each session's steps and held-out curve.
 #
 #   bash scripts/cpu_campaign.sh start     # in the background: log $WORK/train.log, pid $WORK/pid
-#   bash scripts/cpu_campaign.sh status    # the last progress and evaluation lines
+#   bash scripts/cpu_campaign.sh status    # this session's steps and steps/s, the last evaluation
+#   bash scripts/cpu_campaign.sh pause     # SIGSTOP around a timing measurement (no restart cost)
+#   bash scripts/cpu_campaign.sh resume    # SIGCONT
 #   bash scripts/cpu_campaign.sh stop      # ends the run (its last checkpoint stays)
 #   bash scripts/cpu_campaign.sh export    # F16 weights of the last checkpoint -> models/campaign/
 #
-# THREADS (default 1: one core stays free for building and measuring; 2 when the machine is idle),
+# The run takes only idle cycles: nice 19 and SCHED_IDLE (where the kernel allows), so that builds,
+# tests and measurements take the CPU first. OpenMP's waiting threads sleep (OMP_WAIT_POLICY=PASSIVE):
+# with libgomp's default spinning, a 2-thread trainer beside a 2-job build made 0 steps in the 64 s of
+# the build (one thread preempted, the other spinning at the barrier); passive, 15 (models/README.md).
+#
+# THREADS (default 2: the run is at idle priority, so it need not leave a core free),
 # DATA (default ../shared/data/train), STEPS (the run's total; the learning rate is held until 80%
 # of it), WORK (default /var/tmp/facet-campaign), RATE_POINT_WEIGHTS (default lambda, the plain
 # loss; relative is the trainer's default), CHROMA_LUMA_WEIGHT (default 1: the weight of the
@@ -22,7 +29,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK=${WORK:-/var/tmp/facet-campaign}
 DATA=${DATA:-../shared/data/train}
-THREADS=${THREADS:-1}
+THREADS=${THREADS:-2}
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 STEPS=${STEPS:-1000000}
 ID=${ID:-facet-photo-campaign-1}
 FACET=${FACET:-build/facet}
@@ -64,9 +72,21 @@ pack() {
   fi
 }
 
+# The local step of a checkpoint (its safetensors metadata).
+checkpoint_step() {
+  "$PYTHON" - "$1" <<'PY'
+import json, struct, sys
+with open(sys.argv[1], "rb") as f:
+    n = struct.unpack("<Q", f.read(8))[0]
+    print(json.loads(f.read(n))["__metadata__"]["train.step"])
+PY
+}
+
+running() { [ -f "$WORK/pid" ] && kill -0 "$(cat "$WORK/pid")" 2>/dev/null; }
+
 case "${1:-status}" in
   start)
-    if [ -f "$WORK/pid" ] && kill -0 "$(cat "$WORK/pid")" 2>/dev/null; then
+    if running; then
       echo "running already (pid $(cat "$WORK/pid"))"; exit 0
     fi
     pack
@@ -74,7 +94,12 @@ case "${1:-status}" in
     if [ -f "$WORK/ck.safetensors" ]; then start=(--resume)
     elif [ -f "$SAVED" ]; then start=(--init "$SAVED")
     fi
-    nohup "$FACET" train --data "$WORK/crops.bin" --eval "$WORK/eval.bin" "${MODEL[@]}" \
+    idle=(nice -n 19)
+    if chrt --idle 0 true 2>/dev/null; then idle=(chrt --idle 0 nice -n 19); fi
+    # This session's first step and its start time, for `status`.
+    if [ "${start[*]}" = "--resume" ]; then first=$(checkpoint_step "$WORK/ck.safetensors"); else first=0; fi
+    echo "$(date +%s) $first $(cat "$WORK/train.log" 2>/dev/null | wc -l)" > "$WORK/session"
+    nohup "${idle[@]}" "$FACET" train --data "$WORK/crops.bin" --eval "$WORK/eval.bin" "${MODEL[@]}" \
       --rate-points per-image --rate-point-weights "$RATE_POINT_WEIGHTS" --chroma-luma-weight "$CHROMA_LUMA_WEIGHT" --batch 8 --patch 128 --lr 3e-4 --lr-schedule step --final-lr 0.2 --warmup 300 \
       --steps "$STEPS" --threads "$THREADS" --checkpoint "$WORK/ck.safetensors" --checkpoint-every 500 \
       --eval-every 2000 --log-every 200 --seed "$RANDOM" --model-id "$ID" "${start[@]}" \
@@ -83,11 +108,37 @@ case "${1:-status}" in
     echo "started (pid $!, ${start[*]:-from scratch}); log $WORK/train.log"
     ;;
   status)
-    grep -E "^train step" "$WORK/train.log" | tail -n 1 || true
-    grep -E "^eval" "$WORK/train.log" | tail -n 7 || true
+    state="not running"
+    if running; then
+      state="running (pid $(cat "$WORK/pid"))"
+      [ "$(ps -o state= -p "$(cat "$WORK/pid")")" = T ] && state="paused (pid $(cat "$WORK/pid"))"
+    fi
+    echo "$state"
+    # Only this session's lines: the log is appended to by every start.
+    skip=0
+    [ -f "$WORK/session" ] && read -r _ _ skip < "$WORK/session"
+    last=$(tail -n +"$((skip + 1))" "$WORK/train.log" | grep -E "^train step" | tail -n 1 || true)
+    [ -n "$last" ] && echo "$last"
+    if [ -f "$WORK/session" ] && [ -n "$last" ]; then
+      read -r t0 first _ < "$WORK/session"
+      step=$(echo "$last" | awk '{print $3}')
+      now=$(date +%s)
+      awk -v s="$step" -v f="$first" -v t="$((now - t0))" 'BEGIN {
+        printf "this session: %d steps (local %d -> %d) in %.0f min, %.2f steps/s on average (pauses included)\n",
+               s - f, f, s, t / 60, (t > 0 ? (s - f) / t : 0) }'
+    fi
+    grep -E "^eval" "$WORK/train.log" | tail -n 10 || true
+    ;;
+  pause)
+    running && kill -STOP "$(cat "$WORK/pid")" && echo paused || echo "not running"
+    ;;
+  resume)
+    running && kill -CONT "$(cat "$WORK/pid")" && echo resumed || echo "not running"
     ;;
   stop)
-    if [ -f "$WORK/pid" ] && kill "$(cat "$WORK/pid")" 2>/dev/null; then
+    if running; then
+      kill -CONT "$(cat "$WORK/pid")"  # a paused run would not see the TERM
+      kill "$(cat "$WORK/pid")" 2>/dev/null
       # Gone before this returns, so that a `start` right after it does not find it running.
       for _ in $(seq 300); do kill -0 "$(cat "$WORK/pid")" 2>/dev/null || break; sleep 0.1; done
       echo stopped
@@ -96,13 +147,7 @@ case "${1:-status}" in
     fi
     ;;
   export)
-    step=$("$PYTHON" - "$WORK/ck.safetensors" <<'PY'
-import json, struct, sys
-with open(sys.argv[1], "rb") as f:
-    n = struct.unpack("<Q", f.read(8))[0]
-    print(json.loads(f.read(n))["__metadata__"]["train.step"])
-PY
-)
+    step=$(checkpoint_step "$WORK/ck.safetensors")
     mkdir -p models/campaign
     pack
     "$FACET" train --data "$WORK/eval.bin" "${MODEL[@]}" --checkpoint "$WORK/ck.safetensors" --resume \
@@ -110,5 +155,5 @@ PY
     mv "$WORK/export.safetensors.zst" "$SAVED"
     echo "exported step $step -> $SAVED"
     ;;
-  *) echo "usage: $0 start|status|stop|export" >&2; exit 2 ;;
+  *) echo "usage: $0 start|status|pause|resume|stop|export" >&2; exit 2 ;;
 esac
