@@ -70,6 +70,18 @@ Status edit_factors(FctFile& file, const std::vector<GlobalFactorModel>& globals
     const int at = file.header.find(name);
     FACET_RETURN_ERROR_IF(at < 0, kInvalidArgument, "cannot drop '" + name + "': the file has no such factor");
     FACET_RETURN_ERROR_IF(settings.count(name), kInvalidArgument, "factor '" + name + "' is both set and dropped");
+  }
+  // A kept stream keeps what its decoding reads (FORMAT.md §4.2): such a drop is refused, not
+  // extended, so that an edit never removes more than it was asked to.
+  for (const FactorEntry& kept : file.header.factors) {
+    if (drops.count(kept.name)) continue;
+    for (const std::string& needed : kept.context)
+      FACET_RETURN_ERROR_IF(drops.count(needed), kInvalidArgument,
+                            "dropping '" + needed + "' leaves '" + kept.name + "' without its context: drop '" +
+                                kept.name + "' too");
+  }
+  for (const std::string& name : drops) {
+    const int at = file.header.find(name);
     file.header.factors.erase(file.header.factors.begin() + at);
     file.streams.erase(file.streams.begin() + at);
   }

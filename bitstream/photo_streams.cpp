@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "formats/container_streams.h"
+#include "model/group_context.h"
 #include "model/hyper_synthesis.h"
 #include "model/model_config.h"
 
@@ -22,6 +23,16 @@ float spatial_scale_of(const LatentDecodeOptions& options, const std::string& na
 }  // namespace
 
 std::string structure_stream_name(int group) { return "structure." + std::to_string(group); }
+
+std::string coded_group_stream_name(const ModelConfig& config, int k) {
+  return k < config.groups ? structure_stream_name(k) : std::string(kChromaStream);
+}
+
+std::vector<std::string> coded_group_context(const ModelConfig& config, int k) {
+  std::vector<std::string> names = {kHyperStream};
+  for (int j = 0; j < config.context_groups(k); ++j) names.push_back(structure_stream_name(j));
+  return names;
+}
 
 std::vector<int32_t> channel_indexes(int channels, int plane) {
   std::vector<int32_t> idx(size_t(channels) * plane);
@@ -52,7 +63,7 @@ StatusOr<PhotoLatents> decode_photo_latents(const FctFile& file, const EntropyMo
   const FctHeader& h = file.header;
   const ModelConfig& config = model.config;
   const EntropyTables& tables = model.tables;
-  const int hn = config.hyper_n, gc = config.group_channels();
+  const int hn = config.hyper_n;
   const int zh = hyper_latent_extent(h.height), zw = hyper_latent_extent(h.width);
   const int lh = zh * 4, lw = zw * 4;
   PhotoLatents out;
@@ -77,38 +88,53 @@ StatusOr<PhotoLatents> decode_photo_latents(const FctFile& file, const EntropyMo
 
   start = Clock::now();
   const size_t plane = size_t(lh) * lw;
-  const std::vector<uint32_t> group_shape = {uint32_t(gc), uint32_t(lh), uint32_t(lw)};
-  out.y_hat = std::move(hs.means.data);  // dropped or absent groups stay at the prior mean
-  for (int g = 0; g < config.groups; ++g) {
-    const int at = h.find(structure_stream_name(g));
-    if (at < 0 || options.drop.count(structure_stream_name(g))) continue;
+  // The coded groups in order (FORMAT.md §5.6): each one's mean and table indexes from the
+  // hyper-synthesis and, with group context, the groups decoded before it (§5.6.2). `decoded`
+  // holds the file's values, which the contexts read; out.y_hat the values shown (a traversal
+  // scales a group's residual there only). Dropped or absent groups stay at the hyperprior mean.
+  std::vector<float> decoded = hs.means.data;
+  out.y_hat = hs.means.data;
+  std::vector<bool> present(config.coded_groups(), false);
+  double context_s = 0;
+  for (int k = 0; k < config.coded_groups(); ++k) {
+    const std::string name = coded_group_stream_name(config, k);
+    const int at = h.find(name);
+    if (at < 0 || options.drop.count(name)) continue;
     const FactorEntry& entry = h.factors[at];
-    FACET_RETURN_ERROR_IF(entry.coder != StreamCoder::kRansGaussian || entry.shape != group_shape,
-                          kCorrupt, "stream '" + entry.name + "' does not match the model and image size");
-    const size_t begin = size_t(g) * gc * plane, count = size_t(gc) * plane;
-    std::vector<int32_t> indexes(hs.indexes.begin() + begin, hs.indexes.begin() + begin + count);
-    FACET_ASSIGN_OR_RETURN(std::vector<int32_t> symbols,
-                           decode_rans_stream(entry, file.streams[at], indexes, tables.y_tables));
-    const float scale = spatial_scale_of(options, entry.name);
-    for (size_t i = 0; i < count; ++i) out.y_hat[begin + i] += scale * float(symbols[i]);
-  }
-  out.chroma_kept = config.chroma == 0;
-  if (config.chroma > 0) {
-    const int at = h.find(kChromaStream);
-    if (at >= 0 && !options.drop.count(kChromaStream)) {
-      const FactorEntry& entry = h.factors[at];
-      const std::vector<uint32_t> shape = {uint32_t(config.chroma), uint32_t(lh), uint32_t(lw)};
-      FACET_RETURN_ERROR_IF(entry.coder != StreamCoder::kRansGaussian || entry.shape != shape, kCorrupt,
-                            "stream 'chroma' does not match the model and image size");
-      const size_t begin = size_t(config.structure_channels()) * plane, count = size_t(config.chroma) * plane;
-      std::vector<int32_t> indexes(hs.indexes.begin() + begin, hs.indexes.begin() + begin + count);
-      FACET_ASSIGN_OR_RETURN(std::vector<int32_t> symbols,
-                             decode_rans_stream(entry, file.streams[at], indexes, tables.y_tables));
-      const float scale = spatial_scale_of(options, entry.name);
-      for (size_t i = 0; i < count; ++i) out.y_hat[begin + i] += scale * float(symbols[i]);
-      out.chroma_kept = true;
+    const int channels = config.coded_group_channels(k);
+    const std::vector<uint32_t> shape = {uint32_t(channels), uint32_t(lh), uint32_t(lw)};
+    FACET_RETURN_ERROR_IF(entry.coder != StreamCoder::kRansGaussian || entry.shape != shape, kCorrupt,
+                          "stream '" + name + "' does not match the model and image size");
+    // Version 3 lists what a stream reads; earlier versions list nothing and know no group context.
+    FACET_RETURN_ERROR_IF(h.version >= 3 ? entry.context != coded_group_context(config, k) : config.has_group_context(),
+                          kCorrupt, "the context of stream '" + name + "' does not match the model");
+    for (int j = 0; j < config.context_groups(k); ++j) {
+      if (present[j]) continue;
+      const std::string needed = structure_stream_name(j);
+      FACET_RETURN_ERROR_IF(h.find(needed) < 0, kCorrupt,
+                            "stream '" + name + "' is present without '" + needed + "', which its context reads");
+      return make_error(ErrorCode::kInvalidArgument, "dropping '" + needed + "' leaves '" + name +
+                                                         "' without its context (FORMAT.md 5.6.2): drop '" + name +
+                                                         "' too");
     }
+    auto context_start = Clock::now();
+    FACET_ASSIGN_OR_RETURN(CodedGroupParameters params,
+                           coded_group_parameters(config, model.group_context, tables.scale_thresholds, hs, decoded, k,
+                                                  options.threads));
+    context_s += since(context_start);
+    FACET_ASSIGN_OR_RETURN(std::vector<int32_t> symbols,
+                           decode_rans_stream(entry, file.streams[at], params.indexes, tables.y_tables));
+    const size_t begin = size_t(config.coded_group_first_channel(k)) * plane, count = size_t(channels) * plane;
+    const float scale = spatial_scale_of(options, entry.name);
+    for (size_t i = 0; i < count; ++i) {
+      decoded[begin + i] = params.means[i] + float(symbols[i]);
+      out.y_hat[begin + i] = params.means[i] + scale * float(symbols[i]);
+    }
+    present[k] = true;
   }
+  out.chroma_kept = config.chroma == 0 || present[config.groups];
+  out.hyper_s += context_s;
+  out.entropy_s -= context_s;
   out.appearance_read = tables.has_appearance() && options.read_appearance;
   if (out.appearance_read) {
     for (int k = 0; k < kAppearanceFactorCount; ++k) {

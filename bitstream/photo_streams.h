@@ -23,6 +23,12 @@ constexpr const char* kHyperStream = "hyper";
 constexpr const char* kChromaStream = "chroma";
 std::string structure_stream_name(int group);  // "structure.<group>"
 
+// Coded group k's stream name (structure.<k>, or chroma for k = groups) and the streams its
+// decoding reads, as its factor-table entry lists them (FORMAT.md §4.2, §5.6.2): hyper, then the
+// structure groups of its context.
+std::string coded_group_stream_name(const ModelConfig& config, int k);
+std::vector<std::string> coded_group_context(const ModelConfig& config, int k);
+
 // Table index per element of a [channels, plane] hyper-latent: its channel.
 std::vector<int32_t> channel_indexes(int channels, int plane);
 

@@ -80,7 +80,8 @@ nlohmann::json to_json(const std::string& path, size_t file_bytes, uint64_t head
                        {"quant_step", f.quant_step},
                        {"offset", f.offset},
                        {"bytes", f.length},
-                       {"checksum", hex(f.checksum, 8)}});
+                       {"checksum", hex(f.checksum, 8)},
+                       {"context", f.context}});
   }
   return {{"file", path},
           {"bytes", file_bytes},
@@ -118,6 +119,10 @@ void print_text(const std::string& path, size_t file_bytes, uint64_t header_byte
       std::snprintf(text, sizeof text, "%+.4f %s", it->second.value, it->second.unit.c_str());
       value = text;
     }
+    // What decoding the stream reads (FORMAT.md §4.2): it cannot be kept without those.
+    std::string reads;
+    for (const std::string& name : f.context) reads += (reads.empty() ? "reads " : ",") + name;
+    if (!reads.empty()) value += (value.empty() ? "" : "  ") + reads;
     std::printf("  %-16s %-8s %-16s %-4s %-14s %-10g %10llu  %-8s  %s\n", f.name.c_str(),
                 factor_kind_name(f.kind), stream_coder_name(f.coder), element_type_name(f.element_type),
                 shape_text(f.shape).c_str(), double(f.quant_step),

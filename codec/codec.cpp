@@ -280,30 +280,30 @@ StatusOr<Bytes> compress_image(const Image& image, CodecModel& model, const Comp
   header.factors.push_back(hyper);
   streams.push_back(std::move(hyper_stream));
 
-  const int lh = int(y.size(2)), lw = int(y.size(3)), gc = config.group_channels();
+  // The coded groups in order (FORMAT.md §5.6): with group context each group's mean and indexes
+  // come from the values of the groups before it as the decoder will hold them (§5.6.2).
+  const EntropyModel& entropy = model.bundle.entropy;
+  const int lh = int(y.size(2)), lw = int(y.size(3));
   const size_t plane = size_t(lh) * lw;
   const float* yv = y.data_ptr<float>();
-  for (int g = 0; g < config.groups; ++g) {
-    const size_t begin = size_t(g) * gc * plane, count = size_t(gc) * plane;
-    std::vector<int32_t> symbols(count), indexes(hs.indexes.begin() + begin, hs.indexes.begin() + begin + count);
+  std::vector<float> decoded = hs.means.data;
+  for (int k = 0; k < config.coded_groups(); ++k) {
+    auto context_start = Clock::now();
+    FACET_ASSIGN_OR_RETURN(CodedGroupParameters params,
+                           coded_group_parameters(config, entropy.group_context, entropy.tables.scale_thresholds, hs,
+                                                  decoded, k, options.threads));
+    t.hyper_s += since(context_start);
+    const int channels = config.coded_group_channels(k);
+    const size_t begin = size_t(config.coded_group_first_channel(k)) * plane, count = size_t(channels) * plane;
+    std::vector<int32_t> symbols(count);
     for (size_t i = 0; i < count; ++i) {
-      const float residual = yv[begin + i] - hs.means.data[begin + i];
-      symbols[i] = int32_t(std::lround(std::clamp(residual, -1e9f, 1e9f)));
+      symbols[i] = int32_t(std::lround(std::clamp(yv[begin + i] - params.means[i], -1e9f, 1e9f)));
+      decoded[begin + i] = params.means[i] + float(symbols[i]);
     }
-    FactorEntry entry{structure_stream_name(g), FactorKind::kSpatial, StreamCoder::kRansGaussian, ElementType::kI32,
-                      {uint32_t(gc), uint32_t(lh), uint32_t(lw)}, 1.0f};
-    FACET_ASSIGN_OR_RETURN(Bytes stream, encode_rans_stream(entry, symbols, indexes, model.bundle.entropy.tables.y_tables));
-    header.factors.push_back(entry);
-    streams.push_back(std::move(stream));
-  }
-  if (config.chroma > 0) {
-    const size_t begin = size_t(config.structure_channels()) * plane, count = size_t(config.chroma) * plane;
-    std::vector<int32_t> symbols(count), indexes(hs.indexes.begin() + begin, hs.indexes.begin() + begin + count);
-    for (size_t i = 0; i < count; ++i)
-      symbols[i] = int32_t(std::lround(std::clamp(yv[begin + i] - hs.means.data[begin + i], -1e9f, 1e9f)));
-    FactorEntry entry{kChromaStream, FactorKind::kSpatial, StreamCoder::kRansGaussian, ElementType::kI32,
-                      {uint32_t(config.chroma), uint32_t(lh), uint32_t(lw)}, 1.0f};
-    FACET_ASSIGN_OR_RETURN(Bytes stream, encode_rans_stream(entry, symbols, indexes, model.bundle.entropy.tables.y_tables));
+    FactorEntry entry{coded_group_stream_name(config, k), FactorKind::kSpatial, StreamCoder::kRansGaussian,
+                      ElementType::kI32, {uint32_t(channels), uint32_t(lh), uint32_t(lw)}, 1.0f};
+    entry.context = coded_group_context(config, k);
+    FACET_ASSIGN_OR_RETURN(Bytes stream, encode_rans_stream(entry, symbols, params.indexes, entropy.tables.y_tables));
     header.factors.push_back(entry);
     streams.push_back(std::move(stream));
   }

@@ -65,12 +65,13 @@ StatusOr<torch::Tensor> refine_latents(PhotoModel& net, const torch::Tensor& x, 
   if (settings.iterations <= 0) return y;
   const ModelConfig& config = net->config();
   const double lambda = lambda_at(config, position);
-  torch::Tensor mean, scale, inverse_gain, scales;
+  torch::Tensor mean, scale, scale_raw, inverse_gain, scales;
   FACET_RETURN_IF_ERROR(guard_torch([&]() -> Status {
     torch::NoGradGuard no_grad;
     OneLibTorchThread one;  // the same numbers for any thread count
     auto [m, raw] = net->hyper_synthesis(z_hat.to(torch::kFloat32));
     mean = m.contiguous();
+    scale_raw = raw.contiguous();
     scale = scale_from_raw(raw).contiguous();
     inverse_gain = net->inverse_gain(position);
     scales = net->synthesis_scales(position);
@@ -110,18 +111,26 @@ StatusOr<torch::Tensor> refine_latents(PhotoModel& net, const torch::Tensor& x, 
     for (int i = 0; i <= settings.iterations; ++i) {
       // Iteration 0 (the analysis' latents) and the last phase round; the first phase relaxes.
       const bool rounded = i == 0 || i >= soft_end;
-      torch::Tensor y_hat;
-      if (rounded) {
-        y_hat = round_ste(v - tile_mean) + tile_mean;
+      const double alpha = kSoftAlphaStart * std::pow(kSoftAlphaEnd / kSoftAlphaStart, double(i) / soft_end);
+      const auto quantize = [&](const torch::Tensor& value, const torch::Tensor& mu) {
+        return rounded ? round_ste(value - mu) + mu : mu + soft_round(value - mu, alpha);
+      };
+      // With group context the means and scales follow the groups before them (the tile's halo
+      // covers the context networks' two 3x3 layers, so the owned latents' are the file's).
+      torch::Tensor y_hat, step_mean = tile_mean, step_scale = tile_scale;
+      if (config.has_group_context()) {
+        auto p = net->group_parameters(v, tile_mean, region(scale_raw), quantize);
+        y_hat = p.y_hat;
+        step_mean = p.mean;
+        step_scale = scale_from_raw(p.scale_raw);
       } else {
-        const double alpha = kSoftAlphaStart * std::pow(kSoftAlphaEnd / kSoftAlphaStart, double(i) / soft_end);
-        y_hat = tile_mean + soft_round(v - tile_mean, alpha);
+        y_hat = quantize(v, tile_mean);
       }
       auto in = y_hat * inverse_gain;
       if (precision == TransformPrecision::kBf16) in = in.contiguous(torch::MemoryFormat::ChannelsLast);
       auto x_hat = net->synthesis(in, scales).slice(2, py0, py1).slice(3, px0, px1);
       auto distortion = lambda * 255.0 * 255.0 * (x_hat - target).square().mean();
-      auto bpp = (gaussian_bits(y_hat, tile_mean, tile_scale) * owned).sum() / owned_pixels;
+      auto bpp = (gaussian_bits(y_hat, step_mean, step_scale) * owned).sum() / owned_pixels;
       const double loss_value = (bpp + distortion).item<double>();
       if (rounded && loss_value < best_loss) {  // a candidate: what the file would hold
         best_loss = loss_value;
@@ -136,7 +145,7 @@ StatusOr<torch::Tensor> refine_latents(PhotoModel& net, const torch::Tensor& x, 
       if (i == settings.iterations) break;
       // Rounded: the rate's gradient from the continuous latents (the rounded ones give none
       // until a residual crosses a step).
-      auto loss = rounded ? (gaussian_bits(v, tile_mean, tile_scale) * owned).sum() / owned_pixels + distortion
+      auto loss = rounded ? (gaussian_bits(v, step_mean, step_scale) * owned).sum() / owned_pixels + distortion
                           : bpp + distortion;
       if (config.chroma > 0) {
         auto gray_in = (y_hat * (1 - chroma_mask) + tile_mean * chroma_mask) * inverse_gain;

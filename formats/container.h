@@ -14,7 +14,7 @@ namespace facet {
 // FORMAT.md §2 "Magic number": PNG-style, catches text-mode transfers and truncation at byte 0.
 constexpr std::array<uint8_t, 8> kFctMagic = {0x89, 'F', 'C', 'T', '\r', '\n', 0x1A, '\n'};
 // The version written (FORMAT.md §10). Readers also read every version from kFctOldestVersion.
-constexpr uint16_t kFctVersion = 2;
+constexpr uint16_t kFctVersion = 3;
 constexpr uint16_t kFctOldestVersion = 1;
 
 // FORMAT.md §6 "Limits".
@@ -69,6 +69,9 @@ struct FactorEntry {
   uint64_t offset = 0;    // from the start of the payload
   uint64_t length = 0;    // bytes
   uint32_t checksum = 0;  // checksum32 of the stream's bytes
+  // The streams that decoding this one reads (version 3, FORMAT.md §4.2): earlier entries of the
+  // table, by name. A stream cannot be kept without them (facet edit refuses such a drop).
+  std::vector<std::string> context = {};
 
   uint64_t element_count() const;
 };

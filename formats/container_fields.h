@@ -77,6 +77,36 @@ void visit_factor(Visitor& v, FactorEntry& f, uint16_t version) {
   v.u32(f.checksum);
 }
 
+// Version 3: the streams that factor i's decoding reads, as a u8 count and that many u8 indexes of
+// earlier entries, increasing (FORMAT.md §4.2).
+template <typename Visitor>
+void visit_context(Visitor& v, FctHeader& h, size_t i) {
+  FactorEntry& f = h.factors[i];
+  std::vector<uint8_t> indexes;
+  if (!v.reading()) {
+    for (const std::string& name : f.context) {
+      size_t at = 0;
+      while (at < i && h.factors[at].name != name) ++at;
+      if (!v.check(at < i && (indexes.empty() || at > indexes.back()), ErrorCode::kInvalidArgument,
+                   "the context of factor '" + f.name + "' must name earlier factors, in table order"))
+        return;
+      indexes.push_back(static_cast<uint8_t>(at));
+    }
+  }
+  uint8_t count = static_cast<uint8_t>(indexes.size());
+  v.u8(count);
+  if (v.reading()) indexes.assign(count, 0);
+  for (uint8_t& index : indexes) v.u8(index);
+  if (!v.reading()) return;
+  f.context.clear();
+  for (size_t k = 0; k < indexes.size(); ++k) {
+    if (!v.check(indexes[k] < i && (k == 0 || indexes[k] > indexes[k - 1]), ErrorCode::kCorrupt,
+                 "the context of factor '" + f.name + "' does not name earlier factors in table order"))
+      return;
+    f.context.push_back(h.factors[indexes[k]].name);
+  }
+}
+
 // Everything between the preamble and the header checksum, as `h.version` lays it out.
 template <typename Visitor>
 void visit_header(Visitor& v, FctHeader& h) {
@@ -94,8 +124,9 @@ void visit_header(Visitor& v, FctHeader& h) {
                    std::to_string(kFctMaxFactors) + ")"))
     return;
   if (v.reading()) h.factors.assign(factor_count, FactorEntry{});
-  for (FactorEntry& f : h.factors) {
-    visit_factor(v, f, h.version);
+  for (size_t i = 0; i < h.factors.size(); ++i) {
+    visit_factor(v, h.factors[i], h.version);
+    if (h.version >= 3) visit_context(v, h, i);
     if (!v.ok()) return;
   }
 }

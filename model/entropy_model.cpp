@@ -190,6 +190,20 @@ StatusOr<EntropyModel> entropy_model_from_tensor_file(const TensorFile& file) {
   FACET_ASSIGN_OR_RETURN(hs.out, conv_weights(file, "hs_out", hn, 2 * config.m));
   hs.scale_thresholds = tables.scale_thresholds;
   FACET_RETURN_IF_ERROR(hs.validate());
+  if (config.has_group_context()) {
+    model.group_context.resize(config.coded_groups());
+    for (int k = 0; k < config.coded_groups(); ++k) {
+      GroupContextWeights& w = model.group_context[k];
+      w.context_groups = config.context_groups(k);
+      if (w.context_groups == 0) continue;
+      const std::string name = config.context_network_name(k);
+      const int c = config.coded_group_channels(k);
+      FACET_ASSIGN_OR_RETURN(w.hidden, conv_weights(file, name + ".0", 2 * c + w.context_groups * config.group_channels(),
+                                                    config.context_channels));
+      FACET_ASSIGN_OR_RETURN(w.out, conv_weights(file, name + ".2", config.context_channels, 2 * c));
+    }
+  }
+  FACET_RETURN_IF_ERROR(validate_group_context(config, model.group_context));
   return model;
 }
 

@@ -10,6 +10,7 @@
 #include "common/status.h"
 #include "entropy/quantized_cdf.h"
 #include "formats/safetensors.h"
+#include "model/group_context.h"
 #include "model/hyper_synthesis.h"
 #include "model/model_config.h"
 
@@ -44,11 +45,13 @@ StatusOr<std::vector<float>> tensor_as_floats(const TensorData& d);
 
 // The entropy side of a photo model, from its weights file: the configuration (metadata), the
 // tables, and the hyper-synthesis h_s's three convolutions (parameters hs_up1.conv.*,
-// hs_up2.conv.*, hs_out.*). Every name, dtype and shape is checked.
+// hs_up2.conv.*, hs_out.*) and, with group context, its networks (context_s<g>.{0,2}.*,
+// context_chroma.{0,2}.*). Every name, dtype and shape is checked.
 struct EntropyModel {
   ModelConfig config;
   EntropyTables tables;
   HyperSynthesisWeights hyper_synthesis;
+  std::vector<GroupContextWeights> group_context;  // one per coded group; empty without group context
 };
 StatusOr<EntropyModel> entropy_model_from_tensor_file(const TensorFile& file);
 

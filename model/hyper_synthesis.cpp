@@ -4,6 +4,7 @@
 #include "model/hyper_synthesis.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <string>
 #include <thread>
 
@@ -43,6 +44,11 @@ void conv_channels(const Conv3x3Weights& w, const FeatureMap& padded, int begin,
 }
 
 }  // namespace
+
+int32_t scale_table_index(float raw, const std::vector<float>& thresholds) {
+  const auto at = std::lower_bound(thresholds.begin(), thresholds.end(), raw) - thresholds.begin();
+  return int32_t(std::min<std::ptrdiff_t>(at, std::ptrdiff_t(thresholds.size()) - 1));
+}
 
 Status HyperSynthesisWeights::validate() const {
   FACET_RETURN_IF_ERROR(validate_conv(up1, "up1"));
@@ -130,14 +136,13 @@ StatusOr<HyperSynthesisResult> run_hyper_synthesis(const HyperSynthesisWeights& 
   result.means.height = raw.height;
   result.means.width = raw.width;
   result.means.data.assign(raw.data.begin(), raw.data.begin() + m * plane);
+  result.scale_raw.channels = m;
+  result.scale_raw.height = raw.height;
+  result.scale_raw.width = raw.width;
+  result.scale_raw.data.assign(raw.data.begin() + m * plane, raw.data.end());
   result.indexes.resize(m * plane);
-  const std::vector<float>& t = weights.scale_thresholds;
-  const float* scale_raw = raw.data.data() + m * plane;
-  for (size_t i = 0; i < m * plane; ++i) {
-    // Smallest k with scale_raw <= t[k] (the last table above all thresholds).
-    result.indexes[i] = int32_t(std::lower_bound(t.begin(), t.end(), scale_raw[i]) - t.begin());
-    if (result.indexes[i] == int32_t(t.size())) result.indexes[i] = int32_t(t.size()) - 1;
-  }
+  for (size_t i = 0; i < m * plane; ++i)
+    result.indexes[i] = scale_table_index(result.scale_raw.data[i], weights.scale_thresholds);
   return result;
 }
 

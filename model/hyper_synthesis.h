@@ -39,6 +39,7 @@ struct HyperSynthesisWeights {
 
 struct HyperSynthesisResult {
   FeatureMap means;              // [m, 4 zh, 4 zw]
+  FeatureMap scale_raw;          // [m, 4 zh, 4 zw]: the raw scales (group context reads them)
   std::vector<int32_t> indexes;  // Gaussian table index per element, same layout as means
 };
 
@@ -48,7 +49,11 @@ StatusOr<HyperSynthesisResult> run_hyper_synthesis(const HyperSynthesisWeights& 
                                                    const std::vector<int32_t>& z_symbols,
                                                    int z_height, int z_width, int threads);
 
-// Building blocks, exposed for tests.
+// The Gaussian table index of a raw scale: the smallest k with raw <= thresholds[k] (the last
+// index when none is), FORMAT.md §8.
+int32_t scale_table_index(float raw, const std::vector<float>& thresholds);
+
+// Building blocks, exposed for tests (and the group context, model/group_context.h).
 FeatureMap conv3x3(const Conv3x3Weights& w, const FeatureMap& input, int threads);
 FeatureMap pixel_shuffle_relu(const FeatureMap& input);
 

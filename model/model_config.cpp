@@ -17,6 +17,8 @@ Status ModelConfig::validate() const {
     FACET_RETURN_ERROR_IF(!(lambdas[i] > 0) || (i && !(lambdas[i] > lambdas[i - 1])), kCorrupt,
                           "rate-point lambdas must be positive and increasing");
   }
+  FACET_RETURN_ERROR_IF(context_channels < 0 || context_channels > 1024, kCorrupt,
+                        "context channels must be in 0..1024");
   FACET_RETURN_ERROR_IF(model_id.empty() || model_id.size() > 64, kCorrupt, "bad model id");
   return ok_status();
 }
@@ -50,6 +52,7 @@ std::map<std::string, std::string> ModelConfig::to_metadata() const {
           {"facet.lambdas", format_lambda_list(lambdas)}};
   if (chroma > 0) md["facet.chroma"] = std::to_string(chroma);
   if (synthesis_rate_scales) md["facet.synthesis_rate_scales"] = "1";
+  if (context_channels > 0) md["facet.context_channels"] = std::to_string(context_channels);
   return md;
 }
 
@@ -81,6 +84,9 @@ StatusOr<ModelConfig> ModelConfig::from_metadata(const std::map<std::string, std
     FACET_ASSIGN_OR_RETURN(flag, get_int("facet.synthesis_rate_scales"));
     FACET_RETURN_ERROR_IF(flag != 0 && flag != 1, kCorrupt, "facet.synthesis_rate_scales must be 0 or 1");
     c.synthesis_rate_scales = flag == 1;
+  }
+  if (md.count("facet.context_channels")) {
+    FACET_ASSIGN_OR_RETURN(c.context_channels, get_int("facet.context_channels"));
   }
   if (md.count("facet.chroma")) {
     FACET_ASSIGN_OR_RETURN(c.chroma, get_int("facet.chroma"));

@@ -1,6 +1,7 @@
 // Hyper-parameters of a Facet photo model, stored in its weights file's metadata.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -23,10 +24,27 @@ struct ModelConfig {
   // point (interpolated between rate points like the gains), so that the one decoder can treat the
   // quantization noise of each rate differently. Off in the models made before it.
   bool synthesis_rate_scales = false;
+  // Group context (FORMAT.md §5.6.2): structure.g (g >= 1) and chroma take their Gaussian mean and
+  // scale from the hyper-synthesis corrected by a small network over the groups decoded before
+  // them (structure.0 .. g-1; chroma: structure.0 alone), with this many hidden channels; 0: each
+  // group on the hyperprior alone (the models made before it).
+  int context_channels = 0;
 
   int group_channels() const { return (m - chroma) / groups; }
   int structure_channels() const { return m - chroma; }
   int rate_points() const { return static_cast<int>(lambdas.size()); }
+  bool has_group_context() const { return context_channels > 0; }
+  // The coded groups in coding order: structure.0 .. structure.G-1, then chroma (index G) when the
+  // model has one. Their latent channels and, with group context, how many leading structure
+  // groups each one's context reads (structure.g: g; chroma: 1; 0: the hyperprior alone).
+  int coded_groups() const { return groups + (chroma > 0 ? 1 : 0); }
+  int coded_group_first_channel(int k) const { return k < groups ? k * group_channels() : structure_channels(); }
+  int coded_group_channels(int k) const { return k < groups ? group_channels() : chroma; }
+  int context_groups(int k) const { return !has_group_context() ? 0 : k < groups ? k : std::min(groups, 1); }
+  // The parameter prefix of coded group k's context network: "context_s<g>" or "context_chroma".
+  std::string context_network_name(int k) const {
+    return k < groups ? "context_s" + std::to_string(k) : std::string("context_chroma");
+  }
   Status validate() const;
 
   std::map<std::string, std::string> to_metadata() const;

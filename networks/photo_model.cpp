@@ -49,6 +49,20 @@ PhotoModelImpl::PhotoModelImpl(const ModelConfig& config) : config_(config) {
   hs_up2 = register_module("hs_up2", Upsample(hn, hn));
   hs_out = register_module("hs_out", conv(hn, 2 * m, 3, 1));
   z_density = register_module("z_density", FactorizedDensity(hn));
+  context.assign(config.coded_groups(), nn::Sequential(nullptr));
+  for (int k = 0; k < config.coded_groups(); ++k) {
+    const int read = config.context_groups(k);
+    if (read == 0) continue;
+    const int c = config.coded_group_channels(k);
+    context[k] = register_module(config.context_network_name(k),
+                                 nn::Sequential(conv(2 * c + read * config.group_channels(), config.context_channels, 3, 1),
+                                                nn::ReLU(), conv(config.context_channels, 2 * c, 3, 1)));
+    // Zero corrections at the start: a context added to a trained model starts as that model.
+    torch::NoGradGuard no_grad;
+    auto last = context[k]->children().back()->as<nn::Conv2dImpl>();
+    last->weight.zero_();
+    last->bias.zero_();
+  }
   log_gains = register_parameter("log_gains", torch::zeros({config.rate_points(), m}));
   log_inverse_gains = register_parameter("log_inverse_gains", torch::zeros({config.rate_points(), m}));
   if (config.synthesis_rate_scales)
@@ -67,6 +81,31 @@ PhotoModelImpl::PhotoModelImpl(const ModelConfig& config) : config_(config) {
       log_inverse_gains[k].fill_(-g);
     }
   }
+}
+
+PhotoModelImpl::GroupParameters PhotoModelImpl::group_parameters(const torch::Tensor& y,
+                                                                 const torch::Tensor& hyper_mean,
+                                                                 const torch::Tensor& hyper_scale_raw,
+                                                                 const Quantizer& quantize) {
+  NoAutocast fp32;  // they set the rate, as the hyperprior does
+  if (!config_.has_group_context()) return {hyper_mean, hyper_scale_raw, quantize(y, hyper_mean)};
+  std::vector<torch::Tensor> means, raws, values;
+  for (int k = 0; k < config_.coded_groups(); ++k) {
+    const int first = config_.coded_group_first_channel(k), c = config_.coded_group_channels(k);
+    auto mean = hyper_mean.narrow(1, first, c), raw = hyper_scale_raw.narrow(1, first, c);
+    const int read = config_.context_groups(k);
+    if (read > 0) {
+      std::vector<torch::Tensor> decoded(values.begin(), values.begin() + read);
+      auto in = torch::cat({mean, raw, torch::cat(decoded, 1)}, 1);
+      auto correction = context[k]->forward(in).chunk(2, 1);
+      mean = mean + correction[0];
+      raw = raw + correction[1];
+    }
+    means.push_back(mean);
+    raws.push_back(raw);
+    values.push_back(quantize(y.narrow(1, first, c), mean));
+  }
+  return {torch::cat(means, 1), torch::cat(raws, 1), torch::cat(values, 1)};
 }
 
 torch::Tensor PhotoModelImpl::gain(double t) { return interpolated_exp(log_gains, t); }
@@ -161,15 +200,20 @@ ForwardResult PhotoModelImpl::forward_with_gains(const torch::Tensor& x, const t
   auto y = analysis(x) * gain;
   auto z = hyper_analysis(y);
   auto z_noisy = noisy ? z + uniform_noise_like(z, 1) : torch::round(z);
-  auto [mean, scale_raw] = hyper_synthesis(z_noisy);
-  auto scale = scale_from_raw(scale_raw);
+  auto [hyper_mean, hyper_scale_raw] = hyper_synthesis(z_noisy);
+  // Reconstruction: rounded residual with a straight-through gradient, as the decoder will see it;
+  // with group context each group's mean comes from the groups rounded before it.
+  auto params = group_parameters(y, hyper_mean, hyper_scale_raw, [](const torch::Tensor& v, const torch::Tensor& mu) {
+    return round_ste(v - mu) + mu;
+  });
+  const torch::Tensor& mean = params.mean;
+  auto scale = scale_from_raw(params.scale_raw);
 
-  // Rate: additive uniform noise; reconstruction: rounded residual with a straight-through
-  // gradient, as the decoder will see it.
+  // Rate: additive uniform noise.
   auto y_noisy = noisy ? y + uniform_noise_like(y, 2) : torch::round(y - mean) + mean;
   auto y_likelihoods = gaussian_likelihoods(y_noisy, mean, scale);
 
-  auto y_hat = round_ste(y - mean) + mean;
+  auto y_hat = params.y_hat;
   // 1 for the channels a decoder with `kept` structure groups (and the chroma group or not) has.
   const int structure = config_.structure_channels();
   const auto kept_mask = [&](int kept, bool chroma) {
@@ -179,9 +223,10 @@ ForwardResult PhotoModelImpl::forward_with_gains(const torch::Tensor& x, const t
     if (!chroma && config_.chroma > 0) mask.narrow(1, structure, config_.chroma).zero_();
     return mask;
   };
-  // The missing channels become the hyperprior's mean, as in a decoder that lacks them.
+  // The missing channels become the hyperprior's mean, as in a decoder that lacks them (with group
+  // context too: a dropped group's context is never needed, FORMAT.md §5.6.2).
   const auto decode = [&](const torch::Tensor& mask) {
-    return synthesis((mask * y_hat + (1 - mask) * mean) * inverse_gain, synthesis_scales);
+    return synthesis((mask * y_hat + (1 - mask) * hyper_mean) * inverse_gain, synthesis_scales);
   };
   const auto mask = kept_mask(kept_groups, keep_chroma);
   ForwardResult r;
@@ -214,6 +259,13 @@ ModelCost model_cost(PhotoModel& model) {
   cost.hyper_kmac_per_pixel = (m * hn * 9 / 256 + hn * hn * 25 / 1024 + hn * hn * 25 / 4096 +  // h_a
                                hn * 4 * hn * 9 / 4096 + hn * 4 * hn * 9 / 1024 + hn * 2 * m * 9 / 256) /
                               1000;  // h_s
+  // The group context networks at latent resolution (1/256 of the pixels); encoder and decoder both run them.
+  for (int k = 0; k < c.coded_groups(); ++k) {
+    const int read = c.context_groups(k);
+    if (read == 0) continue;
+    const double in = 2.0 * c.coded_group_channels(k) + read * c.group_channels(), out = 2.0 * c.coded_group_channels(k);
+    cost.hyper_kmac_per_pixel += (in * c.context_channels * 9 + c.context_channels * out * 9) / 256 / 1000;
+  }
   cost.parameters = 0;
   for (const auto& p : model->parameters()) cost.parameters += p.numel();
   return cost;

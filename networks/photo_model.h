@@ -4,6 +4,9 @@
 
 #include <torch/torch.h>
 
+#include <functional>
+#include <string>
+
 #include "networks/layers.h"
 #include "model/model_config.h"
 
@@ -71,7 +74,23 @@ class PhotoModelImpl : public torch::nn::Module {
   // has none.
   torch::Tensor synthesis_scales(double t);
 
+  // Group context (ModelConfig::context_channels): the Gaussian mean and raw scale of every coded
+  // group, the hyper-synthesis's corrected from the groups before it (model/group_context.h is the
+  // deterministic twin). y: the latents (gain applied); quantize(v, mean) gives the value a decoder
+  // sees (round_ste(v - mean) + mean in training; the refinement's soft rounding). Returns
+  // {mean, scale_raw, y_hat}, each [B, M, h, w]. Without group context: the hyper-synthesis's and
+  // quantize(y, mean).
+  struct GroupParameters {
+    torch::Tensor mean, scale_raw, y_hat;
+  };
+  using Quantizer = std::function<torch::Tensor(const torch::Tensor& v, const torch::Tensor& mean)>;
+  GroupParameters group_parameters(const torch::Tensor& y, const torch::Tensor& hyper_mean,
+                                   const torch::Tensor& hyper_scale_raw, const Quantizer& quantize);
+
   torch::nn::Sequential g_a{nullptr}, g_s{nullptr}, h_a{nullptr};
+  // One per coded group with a context (structure.1 .. G-1, chroma), else null: 3x3 conv to
+  // context_channels, ReLU, 3x3 conv to 2 x the group's channels (mean, raw scale corrections).
+  std::vector<torch::nn::Sequential> context;
   Upsample hs_up1{nullptr}, hs_up2{nullptr};
   torch::nn::Conv2d hs_out{nullptr};
   FactorizedDensity z_density{nullptr};

@@ -118,6 +118,12 @@ void add_trainer_options(CLI::App* cmd, TrainerCliOptions& o) {
   cmd->add_option("--synthesis-rate-scales", t.config.synthesis_rate_scales,
                   "Photo model: per-rate-point channel scales inside the synthesis (new models)")
       ->capture_default_str();
+  cmd->add_option("--context-channels", t.config.context_channels,
+                  "Photo model: hidden channels of the group context networks (structure.g and chroma predicted from "
+                  "the groups decoded before them, FORMAT.md 5.6.2); 0: each group on the hyperprior alone. With --init "
+                  "from a model without them they start as zero corrections")
+      ->check(CLI::Range(0, 1024))
+      ->capture_default_str();
   cmd->add_option("--chroma", t.config.chroma, "Latent channels of the chroma group (the last ones; 0: none)")
       ->capture_default_str();
   cmd->add_option("--chroma-drop", t.chroma_drop_probability,

@@ -17,6 +17,7 @@
 #include "train/sampling.h"
 #include "networks/photo_model.h"
 #include "networks/model_io.h"
+#include "networks/tensor_io.h"
 #include "train/train_loop.h"
 #include "formats/safetensors.h"
 
@@ -180,6 +181,10 @@ Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, cons
     } else if (o.init) {
       TensorFile file = *o.init;
       FACET_RETURN_IF_ERROR(remap_rate_points(file, o.config.lambdas).with_context("--init"));
+      // A model without group context gets one: its networks start as zero corrections.
+      for (const auto& item : model->named_parameters())
+        if (item.key().rfind("context_", 0) == 0 && !file.tensors.count(item.key()))
+          file.tensors[item.key()] = to_tensor_data(item.value().to(torch::kCPU));
       FACET_RETURN_IF_ERROR(load_module_parameters(file, *model));
     }
     if (channels_last) to_channels_last(*model);

@@ -35,7 +35,7 @@ expect no-command 2 'A subcommand is required|subcommand' -- "$facet"
 expect unknown-command 2 '' -- "$facet" frobnicate
 expect unknown-option 2 '' -- "$facet" inspect "$sample" --no-such-flag
 expect inspect 0 'structure\.0 +spatial +rans-gaussian' -- "$facet" inspect "$sample"
-expect inspect-json 0 '"format_version": 2' -- "$facet" inspect "$sample" --json
+expect inspect-json 0 '"format_version": 3' -- "$facet" inspect "$sample" --json
 expect inspect-version-1 0 'format version 1, 814 bytes' -- "$facet" inspect "$src/corpus/sample-v1.fct"
 expect inspect-stdin 0 'alpha +aux +zstd' -- bash -c "\"$facet\" inspect - < \"$sample\""
 expect inspect-missing 3 '^facet: error: io: cannot open' -- "$facet" inspect "$work/missing.fct"
@@ -48,7 +48,7 @@ printf 'not a facet file' > "$work/text.fct"
 expect inspect-bad-magic 1 'error: bad-magic:' -- "$facet" inspect "$work/text.fct"
 { cat "$sample"; printf 'x'; } > "$work/trailing.fct"
 expect inspect-trailing 1 'error: trailing-bytes:' -- "$facet" inspect "$work/trailing.fct"
-cp "$sample" "$work/version.fct"; printf '\x03' | dd of="$work/version.fct" bs=1 seek=8 conv=notrunc status=none
+cp "$sample" "$work/version.fct"; printf '\x04' | dd of="$work/version.fct" bs=1 seek=8 conv=notrunc status=none
 expect inspect-version 1 'error: unsupported-version:' -- "$facet" inspect "$work/version.fct"
 cp "$sample" "$work/header.fct"; printf '\x29' | dd of="$work/header.fct" bs=1 seek=24 conv=notrunc status=none
 expect inspect-header-checksum 1 'error: checksum-mismatch: .*header' -- "$facet" inspect "$work/header.fct"

@@ -18,6 +18,13 @@ std::shared_ptr<CodecModel> untrained_model(const ModelConfig& config, uint64_t 
   REQUIRE(config.validate().ok());
   torch::manual_seed(seed);
   PhotoModel net(config);
+  // The context networks' last layers start at zero (a context added to a trained model starts as
+  // that model); random ones here, so that the tests exercise them.
+  for (auto& context : net->context)
+    if (context) {
+      torch::NoGradGuard no_grad;
+      for (auto& p : context->children().back()->parameters()) p.normal_(0.0, 0.05);
+    }
   auto tables = bake_entropy_tables(net);
   REQUIRE(tables.ok());
   auto file = model_to_tensor_file(net, *tables);

@@ -1,6 +1,7 @@
 // .fct container: round trips, the header's single description, and each rejection path.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -268,23 +269,58 @@ TEST_CASE("ReaderRejectsNonCanonicalVarints", "[container]") {
   CHECK(read_code(file) == ErrorCode::kCorrupt);
 }
 
-TEST_CASE("ReadsVersion1Files", "[container][golden]") {
-  // corpus/sample-v1.fct is the golden sample as version 1 wrote it (fixed-width size fields):
-  // it still reads, decodes to the same symbols as the current sample, and rewrites as version 2.
-  const Bytes v1 = test::read_source_file("corpus/sample-v1.fct");
-  REQUIRE(v1.size() > 10);
-  CHECK(v1[8] == 1);
-  auto old_file = read_fct(v1.data(), v1.size());
-  REQUIRE(old_file.ok());
-  CHECK(old_file->header.version == 1);
+TEST_CASE("ReadsVersion1And2Files", "[container][golden]") {
+  // corpus/sample-v1.fct and sample-v2.fct are the golden sample as versions 1 (fixed-width size
+  // fields) and 2 (varints, no contexts) wrote it: both still read, decode to the same symbols as
+  // the current sample, and rewrite as the same version-3 file, which lacks only the contexts.
   const Bytes current = test::make_sample_fct();
-  auto a = test::decode_sample_fct(v1.data(), v1.size());
-  auto b = test::decode_sample_fct(current.data(), current.size());
-  REQUIRE(a.ok());
-  REQUIRE(b.ok());
-  CHECK(*a == *b);
-  CHECK(write_fct(old_file->header, old_file->streams).value() == current);
-  CHECK(current.size() < v1.size());
+  auto reference = test::decode_sample_fct(current.data(), current.size());
+  REQUIRE(reference.ok());
+  Bytes rewritten[2];
+  for (int version : {1, 2}) {
+    INFO("version " << version);
+    const Bytes old = test::read_source_file("corpus/sample-v" + std::to_string(version) + ".fct");
+    REQUIRE(old.size() > 10);
+    CHECK(old[8] == version);
+    auto old_file = read_fct(old.data(), old.size());
+    REQUIRE(old_file.ok());
+    CHECK(old_file->header.version == version);
+    for (const FactorEntry& f : old_file->header.factors) CHECK(f.context.empty());
+    auto decoded = test::decode_sample_fct(old.data(), old.size());
+    REQUIRE(decoded.ok());
+    CHECK(*decoded == *reference);
+    rewritten[version - 1] = write_fct(old_file->header, old_file->streams).value();
+    CHECK(rewritten[version - 1][8] == kFctVersion);
+  }
+  CHECK(rewritten[0] == rewritten[1]);
+  auto without = read_fct(current.data(), current.size()).value();
+  for (FactorEntry& f : without.header.factors) f.context.clear();
+  CHECK(write_fct(without.header, without.streams).value() == rewritten[0]);
+}
+
+TEST_CASE("ContextRoundTripsAndIsChecked", "[container]") {
+  const Bytes current = test::make_sample_fct();
+  auto file = read_fct(current.data(), current.size());
+  REQUIRE(file.ok());
+  const int s1 = file->header.find("structure.1");
+  REQUIRE(s1 >= 0);
+  CHECK(file->header.factors[s1].context == std::vector<std::string>{"hyper", "structure.0"});
+  CHECK(file->header.factors[file->header.find("hyper")].context.empty());
+  // A writer refuses a context that names a later or unknown stream, or is out of order.
+  for (std::vector<std::string> bad : {std::vector<std::string>{"alpha"}, {"nonexistent"}, {"structure.0", "hyper"}}) {
+    FctFile copy = *file;
+    copy.header.factors[s1].context = bad;
+    CHECK(write_fct(copy.header, copy.streams).status().code() == ErrorCode::kInvalidArgument);
+  }
+  // A reader refuses an index that is not an earlier entry: structure.1's context bytes (count 2,
+  // then hyper's index 1 and structure.0's 2 in the sample's table) made to name itself (3).
+  Bytes damaged = current;
+  const uint8_t wanted[] = {2, 1, 2};
+  auto at = std::search(damaged.begin(), damaged.end(), std::begin(wanted), std::end(wanted));
+  REQUIRE(at != damaged.end());
+  at[2] = 3;  // structure.1 itself
+  reseal(damaged);
+  CHECK(read_code(damaged) == ErrorCode::kCorrupt);
 }
 
 TEST_CASE("ReaderRejectsTrailingBytes", "[container]") {

@@ -106,6 +106,10 @@ Bytes make_sample_fct() {
     for (size_t i = 0; i < symbols.size(); ++i)
       symbols[i] = int32_t(next() % (2 * (s_indexes[i] / 6) + 1)) - s_indexes[i] / 6;
     streams.push_back(encode_rans_stream(structure, symbols, s_indexes, model.gaussian).value());
+    // As a model with group context lists them (FORMAT.md §4.2): each group reads hyper and the
+    // groups before it.
+    structure.context = {"hyper"};
+    if (group > 0) structure.context.push_back("structure.0");
     header.factors.push_back(structure);
   }
 

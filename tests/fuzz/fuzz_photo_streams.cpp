@@ -1,8 +1,9 @@
-// Fuzz target: the decoder's whole entropy path on a stored photo file, with the shipped model's
-// tables: the container, the factor table, the hyper stream and every structure, chroma and
-// appearance stream entropy-decoded, the deterministic hyper-synthesis, factor edits and drops —
-// everything a decoder does but the synthesis network (bitstream/photo_streams.h), the surface a
-// hostile .fct reaches. No LibTorch. Each input is tried as is and with its checksums recomputed.
+// Fuzz target: the decoder's whole entropy path on a stored photo file: the container, the factor
+// table, the hyper stream and every structure, chroma and appearance stream entropy-decoded, the
+// deterministic hyper-synthesis and group context, factor edits and drops — everything a decoder
+// does but the synthesis network (bitstream/photo_streams.h), the surface a hostile .fct reaches;
+// with the shipped model's tables and with a group-context variant of it. No LibTorch. Each input
+// is tried as is and with its checksums recomputed.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -45,11 +46,49 @@ const facet::EntropyModel& shipped_model() {
   return model;
 }
 
+// The shipped model with group context networks of 8 channels (FORMAT.md §5.6.2; random weights
+// from a fixed seed, built without LibTorch), so that the context path is fuzzed whether or not the
+// shipped model has one.
+const facet::EntropyModel& context_model() {
+  static const facet::EntropyModel model = [] {
+    facet::EntropyModel m = shipped_model();
+    m.config.context_channels = 8;
+    uint64_t state = 12345;
+    const auto next = [&state] {
+      state = state * 6364136223846793005ull + 1442695040888963407ull;
+      return float(int32_t(state >> 40) % 2001 - 1000) * 1e-4f;  // [-0.1, 0.1]
+    };
+    const auto conv = [&](int in, int out) {
+      facet::Conv3x3Weights w;
+      w.in = in;
+      w.out = out;
+      w.weight.resize(size_t(out) * in * 9);
+      w.bias.resize(out);
+      for (float& v : w.weight) v = next();
+      for (float& v : w.bias) v = next();
+      return w;
+    };
+    m.group_context.resize(m.config.coded_groups());
+    for (int k = 0; k < m.config.coded_groups(); ++k) {
+      facet::GroupContextWeights& w = m.group_context[k];
+      w.context_groups = m.config.context_groups(k);
+      if (w.context_groups == 0) continue;
+      const int c = m.config.coded_group_channels(k);
+      w.hidden = conv(2 * c + w.context_groups * m.config.group_channels(), 8);
+      w.out = conv(8, 2 * c);
+    }
+    if (!facet::validate_group_context(m.config, m.group_context).ok()) std::abort();
+    return m;
+  }();
+  return model;
+}
+
 // One decode per input (the hyper-synthesis is the cost); the input's last byte chooses which:
 // the whole file, the file after `facet edit` drops and sets factors, or the decoder's own drops
 // and spatial scales without the appearance factors. The edit itself runs on every input.
 void check_one(const uint8_t* data, size_t size) {
-  const facet::EntropyModel& model = shipped_model();
+  // The next-to-last byte chooses the model: group context or not.
+  const facet::EntropyModel& model = size > 1 && data[size - 2] % 2 ? context_model() : shipped_model();
   auto file = facet::read_fct(data, size);
   if (!file.ok()) return;
   const uint64_t latents = uint64_t(4 * facet::hyper_latent_extent(file->header.width)) *
