@@ -108,6 +108,24 @@ PhotoModelImpl::GroupParameters PhotoModelImpl::group_parameters(const torch::Te
   return {torch::cat(means, 1), torch::cat(raws, 1), torch::cat(values, 1)};
 }
 
+torch::Tensor PhotoModelImpl::context_rate(const torch::Tensor& x, const torch::Tensor& rate_points) {
+  const int64_t b = x.size(0), m = config_.m;
+  torch::Tensor y, hyper_mean, hyper_scale_raw;
+  {
+    torch::NoGradGuard no_grad;
+    auto index = rate_points.to(log_gains.device(), torch::kInt64);
+    y = analysis(x) * torch::exp(log_gains.index_select(0, index)).view({b, m, 1, 1});
+    auto z = hyper_analysis(y);
+    std::tie(hyper_mean, hyper_scale_raw) = hyper_synthesis(z + uniform_noise_like(z, 1));
+  }
+  auto params = group_parameters(y, hyper_mean, hyper_scale_raw, [](const torch::Tensor& v, const torch::Tensor& mu) {
+    return round_ste(v - mu) + mu;
+  });
+  NoAutocast fp32;
+  auto likelihoods = gaussian_likelihoods(y + uniform_noise_like(y, 2), params.mean, scale_from_raw(params.scale_raw));
+  return -torch::log2(likelihoods).sum({1, 2, 3}) / (double(x.size(2)) * x.size(3));
+}
+
 torch::Tensor PhotoModelImpl::gain(double t) { return interpolated_exp(log_gains, t); }
 torch::Tensor PhotoModelImpl::inverse_gain(double t) { return interpolated_exp(log_inverse_gains, t); }
 

@@ -87,6 +87,11 @@ class PhotoModelImpl : public torch::nn::Module {
   GroupParameters group_parameters(const torch::Tensor& y, const torch::Tensor& hyper_mean,
                                    const torch::Tensor& hyper_scale_raw, const Quantizer& quantize);
 
+  // Bits per pixel of the latents y of each image ([B]) under the group context's means and scales,
+  // the transforms and the hyperprior frozen (no gradient; y with the training noise): what
+  // training the context networks alone minimizes (TrainOptions::context_only).
+  torch::Tensor context_rate(const torch::Tensor& x, const torch::Tensor& rate_points);
+
   torch::nn::Sequential g_a{nullptr}, g_s{nullptr}, h_a{nullptr};
   // One per coded group with a context (structure.1 .. G-1, chroma), else null: 3x3 conv to
   // context_channels, ReLU, 3x3 conv to 2 x the group's channels (mean, raw scale corrections).

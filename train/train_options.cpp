@@ -124,6 +124,9 @@ void add_trainer_options(CLI::App* cmd, TrainerCliOptions& o) {
                   "from a model without them they start as zero corrections")
       ->check(CLI::Range(0, 1024))
       ->capture_default_str();
+  cmd->add_flag("--context-only", t.context_only,
+                "Photo model: train only the group context networks, on the rate of the frozen transforms' latents "
+                "(no synthesis: a step costs about the analysis)");
   cmd->add_option("--chroma", t.config.chroma, "Latent channels of the chroma group (the last ones; 0: none)")
       ->capture_default_str();
   cmd->add_option("--chroma-drop", t.chroma_drop_probability,

@@ -155,6 +155,8 @@ Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, cons
                             kIo, std::string(option) + " " + path + ": the folder " + parent.string() +
                                      " does not exist");
     }
+  FACET_RETURN_ERROR_IF(o.context_only && !o.config.has_group_context(), kInvalidArgument,
+                        "--context-only needs a model with group context (--context-channels)");
   try {
     torch::manual_seed(o.seed);
     const torch::Device device(o.device);
@@ -261,42 +263,58 @@ Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, cons
       const bool paired = chroma_step && o.chroma_drop_mode == TrainOptions::ChromaDropMode::kPaired;
       const bool keep_chroma = !chroma_step || paired;
       model->set_noise_seeds(batch.noise_seeds);
-      ForwardResult r;
-      {
-        Bf16Autocast autocast(bf16, device);
-        r = model->forward(x, points, groups, /*noisy=*/true, keep_chroma, /*also_without_chroma=*/paired,
-                           /*also_kept_groups=*/paired_truncation ? truncated_groups : 0);
-      }
-      const torch::Tensor target = keep_chroma ? x : luma_of(x);
-      Loss l = rate_distortion(r, target, lambdas);
-      // The paired decodes' distortions, in the units of the full decode's (lambda * 255^2 * MSE).
-      const auto distortion = [&](const torch::Tensor& decoded, const torch::Tensor& wanted) {
-        return 255.0 * 255.0 * lambdas * (decoded - wanted).square().mean({1, 2, 3});
-      };
-      if (paired) l.per_image = l.per_image + o.chroma_luma_weight * distortion(r.x_hat_without_chroma, luma_of(x));
-      if (paired_truncation) l.per_image = l.per_image + o.truncation_weight * distortion(r.x_hat_truncated, target);
-      if (paired || paired_truncation) l.total = l.per_image.mean();
-      // What the step minimizes; the log shows the plain loss in any case.
-      torch::Tensor objective = l.total;
-      if (relative) {
-        const auto host = l.per_image.detach().to(torch::kCPU, torch::kFloat64).contiguous();
-        const std::vector<double> losses(host.data_ptr<double>(), host.data_ptr<double>() + host.numel());
-        auto sums = RelativeRatePointWeights::step_sums(losses, image_points, o.config.rate_points());
-        if (group) sums = group->mean(sums);  // the global batch's (only the ratios count)
-        objective = (torch::tensor(relative_weights.update(sums, image_points)).to(device) * l.per_image).mean();
-      }
-      adam.zero_grad();
-      objective.backward();
-      if (group) group->average_gradients(parameters);
-      if (o.clip_grad_norm > 0) clip_gradients(parameters, o.clip_grad_norm);
-      adam.step();
-      if (group && o.verify_replicas && !group->replicas_equal(parameters))
-        return make_error(ErrorCode::kInternal,
-                          "data parallel: the ranks' weights differ after step " + std::to_string(step + 1));
+      if (o.context_only) {
+        torch::Tensor bpp;
+        {
+          Bf16Autocast autocast(bf16, device);
+          bpp = model->context_rate(x, points).mean();
+        }
+        adam.zero_grad();
+        bpp.backward();
+        if (group) group->average_gradients(parameters);
+        if (o.clip_grad_norm > 0) clip_gradients(parameters, o.clip_grad_norm);
+        adam.step();
+        loss_sum += bpp.detach();
+        bpp_sum += bpp.detach();
+        mse_sum += torch::full({}, std::nan(""), loss_sum.options());
+      } else {
+        ForwardResult r;
+        {
+          Bf16Autocast autocast(bf16, device);
+          r = model->forward(x, points, groups, /*noisy=*/true, keep_chroma, /*also_without_chroma=*/paired,
+                             /*also_kept_groups=*/paired_truncation ? truncated_groups : 0);
+        }
+        const torch::Tensor target = keep_chroma ? x : luma_of(x);
+        Loss l = rate_distortion(r, target, lambdas);
+        // The paired decodes' distortions, in the units of the full decode's (lambda * 255^2 * MSE).
+        const auto distortion = [&](const torch::Tensor& decoded, const torch::Tensor& wanted) {
+          return 255.0 * 255.0 * lambdas * (decoded - wanted).square().mean({1, 2, 3});
+        };
+        if (paired) l.per_image = l.per_image + o.chroma_luma_weight * distortion(r.x_hat_without_chroma, luma_of(x));
+        if (paired_truncation) l.per_image = l.per_image + o.truncation_weight * distortion(r.x_hat_truncated, target);
+        if (paired || paired_truncation) l.total = l.per_image.mean();
+        // What the step minimizes; the log shows the plain loss in any case.
+        torch::Tensor objective = l.total;
+        if (relative) {
+          const auto host = l.per_image.detach().to(torch::kCPU, torch::kFloat64).contiguous();
+          const std::vector<double> losses(host.data_ptr<double>(), host.data_ptr<double>() + host.numel());
+          auto sums = RelativeRatePointWeights::step_sums(losses, image_points, o.config.rate_points());
+          if (group) sums = group->mean(sums);  // the global batch's (only the ratios count)
+          objective = (torch::tensor(relative_weights.update(sums, image_points)).to(device) * l.per_image).mean();
+        }
+        adam.zero_grad();
+        objective.backward();
+        if (group) group->average_gradients(parameters);
+        if (o.clip_grad_norm > 0) clip_gradients(parameters, o.clip_grad_norm);
+        adam.step();
+        if (group && o.verify_replicas && !group->replicas_equal(parameters))
+          return make_error(ErrorCode::kInternal,
+                            "data parallel: the ranks' weights differ after step " + std::to_string(step + 1));
 
-      loss_sum += l.total.detach();
-      bpp_sum += l.bpp.detach();
-      mse_sum += l.mse.detach();
+        loss_sum += l.total.detach();
+        bpp_sum += l.bpp.detach();
+        mse_sum += l.mse.detach();
+      }
       ++window;
       if (budget.update(step + 1) && lead) {
         TrainProgress p;

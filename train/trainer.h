@@ -66,6 +66,10 @@ struct TrainOptions {
   enum class TruncationMode { kReplace, kPaired };
   TruncationMode truncation_mode = TruncationMode::kReplace;
   double truncation_weight = 1.0;
+  // Train only the group context networks (config.context_channels > 0) on the rate of the latents
+  // that the frozen transforms give: no synthesis, so a step costs about the analysis alone. A
+  // context added to a trained model learns this way before the joint steps.
+  bool context_only = false;
   // Drop the chroma group (config.chroma > 0) in this share of the steps, asking the decoder for
   // the grayscale image (BT.601 luma in all three channels) then: what "chroma" means.
   double chroma_drop_probability = 0.25;

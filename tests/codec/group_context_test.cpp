@@ -10,6 +10,8 @@
 #include "codec/codec.h"
 #include "codec/codec_test_support.h"
 #include "common/bytes.h"
+#include "common/file_io.h"
+#include "formats/safetensors.h"
 #include "formats/checksum.h"
 #include "formats/container_fields.h"
 #include "formats/container_streams.h"
@@ -18,6 +20,8 @@
 #include "formats/sample_fct.h"
 #include "model/group_context.h"
 #include "networks/photo_model.h"
+#include "networks/tensor_io.h"
+#include "train/trainer.h"
 #include "test_support.h"
 
 #undef CHECK
@@ -181,6 +185,63 @@ TEST_CASE("GroupContextRefinementIsTheSameForAnyThreadCount", "[codec][context][
   REQUIRE(two.ok());
   CHECK(*one == *two);
   CHECK(decompress_image(one->data(), one->size(), *model, DecompressOptions{}).ok());
+}
+
+TEST_CASE("ContextOnlyTrainingMovesOnlyTheContextAndLowersTheRate", "[codec][context][train]") {
+  // --context-only from a model whose context starts at zero corrections (as a context added to a
+  // trained model): the transforms' parameters stay bit for bit, the context's move, the rate falls.
+  ModelConfig config = context_config();
+  torch::manual_seed(9);
+  PhotoModel start(config);
+  auto init = std::make_shared<TensorFile>(module_parameters_to_tensor_file(*start));
+  CropSet crops;
+  crops.size = 64;
+  crops.count = 16;
+  test::Rng rng(5);
+  for (int64_t i = 0; i < crops.count; ++i) {
+    const double fx = rng.uniform() * 0.2, fy = rng.uniform() * 0.2, phase = rng.uniform() * 6;
+    for (int y = 0; y < 64; ++y)
+      for (int x = 0; x < 64; ++x)
+        for (int c = 0; c < 3; ++c) crops.pixels.push_back(uint8_t(127 + 100 * std::sin(fx * x + fy * y + phase + c)));
+  }
+  TrainOptions options;
+  options.config = config;
+  options.crop = 64;
+  options.batch = 4;
+  options.steps = 60;
+  options.learning_rate = 3e-3;
+  options.warmup_steps = 0;
+  options.log_every = 20;
+  options.context_only = true;
+  options.init = init;
+  options.output = test::make_temp_dir() + "/context.safetensors";
+  std::vector<double> rates;
+  Status status = train_photo_model(options, crops, nullptr, [&](const TrainProgress& p) {
+    if (!p.is_eval && p.banner.empty() && p.budget_steps == 0) rates.push_back(p.bpp);
+  });
+  INFO(status.to_string());
+  REQUIRE(status.ok());
+  REQUIRE(rates.size() == 3);
+  CAPTURE(rates[0], rates[2]);
+  CHECK(rates[2] < rates[0]);
+  auto bytes = read_file(options.output, uint64_t(1) << 30);
+  REQUIRE(bytes.ok());
+  auto trained = decode_weights_file(bytes->data(), bytes->size());
+  REQUIRE(trained.ok());
+  int moved = 0;
+  for (const auto& [name, tensor] : init->tensors) {
+    CAPTURE(name);
+    REQUIRE(trained->tensors.count(name));
+    const bool context = name.rfind("context_", 0) == 0;
+    const bool same = trained->tensors.at(name).data == tensor.data;
+    if (context) moved += !same;
+    else CHECK(same);
+  }
+  CHECK(moved > 0);
+  // Without group context the option is refused.
+  options.config.context_channels = 0;
+  options.init = nullptr;
+  CHECK(train_photo_model(options, crops, nullptr, [](const TrainProgress&) {}).code() == ErrorCode::kInvalidArgument);
 }
 
 // The file as a version-2 writer laid it out: the same single description (FORMAT.md §4.3) at
