@@ -87,17 +87,7 @@ std::vector<double> training_losses(const TrainOptions& options, const CropSet& 
 }
 
 TEST_CASE("TrainingFromScratchLowersTheLoss", "[codec][train]") {
-  CropSet crops;
-  crops.size = 64;
-  crops.count = 16;
-  test::Rng rng(5);
-  for (int64_t i = 0; i < crops.count; ++i) {
-    const double fx = rng.uniform() * 0.2, fy = rng.uniform() * 0.2, phase = rng.uniform() * 6;
-    for (int y = 0; y < 64; ++y)
-      for (int x = 0; x < 64; ++x)
-        for (int c = 0; c < 3; ++c)
-          crops.pixels.push_back(uint8_t(127 + 100 * std::sin(fx * x + fy * y + phase + c)));
-  }
+  const CropSet crops = test::sine_crops(16, 5);
   TrainOptions options = tiny_train_options();
   options.steps = 60;
   options.batch = 4;

@@ -7,6 +7,7 @@
 #include "formats/safetensors.h"
 #include "test_support.h"
 
+#include <cmath>
 #include <stdexcept>
 
 #undef CHECK
@@ -60,6 +61,20 @@ std::shared_ptr<CodecModel> tiny_chroma_model(uint64_t seed) {
   if (!model->bundle.entropy.tables.has_appearance() || model->is_sprites())
     throw std::logic_error("tiny_chroma_model: expected a photo model with appearance tables");
   return model;
+}
+
+CropSet sine_crops(int64_t count, uint64_t seed) {
+  CropSet crops;
+  crops.size = 64;
+  crops.count = count;
+  Rng rng(seed);
+  for (int64_t i = 0; i < crops.count; ++i) {
+    const double fx = rng.uniform() * 0.2, fy = rng.uniform() * 0.2, phase = rng.uniform() * 6;
+    for (int y = 0; y < 64; ++y)
+      for (int x = 0; x < 64; ++x)
+        for (int c = 0; c < 3; ++c) crops.pixels.push_back(uint8_t(127 + 100 * std::sin(fx * x + fy * y + phase + c)));
+  }
+  return crops;
 }
 
 }  // namespace facet::test

@@ -7,6 +7,7 @@
 #include "codec/codec.h"
 #include "model/model_config.h"
 #include "formats/image.h"
+#include "train/crops.h"
 
 namespace facet::test {
 
@@ -20,5 +21,9 @@ Image corpus_image(uint32_t width, uint32_t height);
 // A tiny untrained photo model with two structure groups, a chroma group and the appearance
 // factors ("tiny-factors"; n 16, m 32, hyper_n 16, chroma 8).
 std::shared_ptr<CodecModel> tiny_chroma_model(uint64_t seed = 1);
+
+// `count` 64x64 training crops of smooth colour waves (random frequencies and phases from `seed`):
+// content an untrained model learns to code within a few dozen steps.
+CropSet sine_crops(int64_t count, uint64_t seed);
 
 }  // namespace facet::test
