@@ -2,10 +2,16 @@
 #include "cli/cli_common.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <thread>
+#include <unistd.h>
 
 #include "codec/codec.h"
+#include "common/file_io.h"
+#include "formats/checksum.h"
 
 namespace facet::cli {
 
@@ -48,12 +54,66 @@ int resolve_threads(int requested) {
   return requested > 0 ? requested : int(std::max(1u, std::thread::hardware_concurrency()));
 }
 
-StatusOr<std::shared_ptr<CodecModel>> load_model_option(const std::string& model) {
+namespace {
+std::vector<std::string>& program_arguments() {
+  static std::vector<std::string> arguments;
+  return arguments;
+}
+}  // namespace
+
+void set_program_arguments(int argc, char** argv) { program_arguments().assign(argv, argv + argc); }
+
+bool has_libtorch() { return libtorch_backend_installed(); }
+
+int run_with_libtorch(const std::string& why) {
+  namespace fs = std::filesystem;
+  std::string torch_program;
+  if (const char* env = std::getenv("FACET_TORCH")) {
+    torch_program = env;
+  } else {
+    std::error_code ec;
+    const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec) torch_program = (self.parent_path() / "facet-torch").string();
+  }
+  std::vector<std::string> arguments = program_arguments();
+  if (arguments.empty() || torch_program.empty())
+    return report_error(make_error(ErrorCode::kUnsupported, why + " needs LibTorch (facet-torch), not found"));
+  arguments[0] = torch_program;
+  std::vector<char*> argv;
+  for (auto& a : arguments) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::fflush(stdout);
+  std::fflush(stderr);
+  execv(torch_program.c_str(), argv.data());
+  return report_error(make_error(ErrorCode::kUnsupported, why + " needs LibTorch: cannot run " + torch_program + ": " +
+                                                              std::strerror(errno) +
+                                                              " (build or install facet-torch, or set FACET_TORCH)"));
+}
+
+StatusOr<std::shared_ptr<CodecModel>> load_model_option(const std::string& model, TransformsBackend backend) {
   std::string path = model;
   if (path.empty()) {
     FACET_ASSIGN_OR_RETURN(path, find_default_model(program_path()));
   }
-  return load_codec_model(path);
+  FACET_ASSIGN_OR_RETURN(Bytes bytes, read_file(path, kMaxWeightsFileBytes));
+  FACET_ASSIGN_OR_RETURN(TensorFile file, decode_weights_file(bytes.data(), bytes.size()));
+  if (!has_libtorch()) {
+    if (is_sprites_model(file)) std::exit(run_with_libtorch("the sprites model " + path));
+    if (backend == TransformsBackend::kLibTorch) std::exit(run_with_libtorch("--backend libtorch"));
+  }
+  auto loaded = load_codec_model_file(file, hash64(bytes.data(), bytes.size()), path, backend);
+  if (!loaded.ok()) return loaded.status();
+  return loaded;
+}
+
+const std::map<std::string, TransformsBackend>& backend_names() {
+  static const std::map<std::string, TransformsBackend> names = {{"onednn", TransformsBackend::kOnednn},
+                                                                 {"libtorch", TransformsBackend::kLibTorch}};
+  return names;
+}
+
+const char* backend_name(TransformsBackend backend) {
+  return backend == TransformsBackend::kLibTorch ? "libtorch" : "onednn";
 }
 
 std::string hex(uint64_t value, int digits) {

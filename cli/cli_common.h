@@ -8,13 +8,10 @@
 #include <vector>
 
 #include "bitstream/factor_edit.h"
-#include "networks/precision.h"
+#include "codec/codec.h"
+#include "common/precision.h"
 #include "eval/rd_sweep.h"
 #include "common/status.h"
-
-namespace facet {
-struct CodecModel;
-}
 
 namespace facet::cli {
 
@@ -36,6 +33,17 @@ int report_error(const Status& status);
 const std::string& program_path();
 void set_program_path(const std::string& path);
 
+// The command line this process was started with, kept for run_with_libtorch.
+void set_program_arguments(int argc, char** argv);
+
+// `facet` itself never loads LibTorch. What needs it (encoder efforts >= 2, sprites models, the
+// training, the LibTorch reference transforms) runs in facet-torch, the same command line built
+// with LibTorch: this replaces the process by facet-torch with the same arguments ($FACET_TORCH,
+// else facet-torch beside this executable). Returns only on failure, with the error reported;
+// `why` says what needed it. A process that has LibTorch (facet-torch) never calls it.
+int run_with_libtorch(const std::string& why);
+bool has_libtorch();  // this process is facet-torch (the LibTorch backend is installed)
+
 // --threads: the requested count, or every core when it is 0.
 int resolve_threads(int requested);
 
@@ -44,7 +52,14 @@ const std::map<std::string, TransformPrecision>& precision_names();
 const char* precision_name(TransformPrecision precision);
 
 // --model: the given weights file, or the default model (codec.h's find_default_model), loaded.
-StatusOr<std::shared_ptr<CodecModel>> load_model_option(const std::string& model);
+// In `facet` a sprites model or the LibTorch backend hands the command to facet-torch
+// (run_with_libtorch): call it before reading standard input.
+StatusOr<std::shared_ptr<CodecModel>> load_model_option(const std::string& model,
+                                                        TransformsBackend backend = TransformsBackend::kOnednn);
+
+// The name -> value table of --backend (onednn, libtorch) and its name for printing.
+const std::map<std::string, TransformsBackend>& backend_names();
+const char* backend_name(TransformsBackend backend);
 
 // Hexadecimal rendering of a 32- or 64-bit value, zero-padded.
 std::string hex(uint64_t value, int digits);

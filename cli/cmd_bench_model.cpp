@@ -1,10 +1,10 @@
 // facet bench model: the networks' cost (parameters, kMAC/pixel) and measured encode/decode
 // time and throughput on an image, per thread count.
-#include <ATen/Parallel.h>
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <cstdio>
 #include <memory>
 #include <thread>
@@ -23,20 +23,37 @@ struct BenchModelOptions {
   std::vector<int> threads;
   std::vector<double> qualities;
   std::vector<std::string> precisions;
+  std::vector<std::string> backends;
   int repeats = 1;
 };
 
 int run_bench_model(const BenchModelOptions& o) {
-  auto model = load_model_option(o.model);
+  std::vector<TransformsBackend> backends;
+  for (const std::string& b : o.backends) backends.push_back(backend_names().at(b));
+  if (backends.empty()) backends.push_back(TransformsBackend::kOnednn);
+  const bool wants_libtorch =
+      std::find(backends.begin(), backends.end(), TransformsBackend::kLibTorch) != backends.end();
+  if (wants_libtorch && !has_libtorch()) return run_with_libtorch("--backend libtorch");
+  auto model = load_model_option(o.model, wants_libtorch ? TransformsBackend::kLibTorch : TransformsBackend::kOnednn);
   if (!model.ok()) return report_error(model.status());
   if ((*model)->is_sprites())
     return report_error(make_error(ErrorCode::kInvalidArgument, "bench model measures photo models; use facet eval disentanglement for sprites"));
+  // Each backend's transforms on the one model: the oneDNN engine is built from the same weights.
+  std::map<TransformsBackend, std::shared_ptr<PhotoTransforms>> transforms;
+  if (wants_libtorch) transforms[TransformsBackend::kLibTorch] = (*model)->transforms;
+  if (!wants_libtorch) {
+    transforms[TransformsBackend::kOnednn] = (*model)->transforms;
+  } else if (std::find(backends.begin(), backends.end(), TransformsBackend::kOnednn) != backends.end()) {
+    auto onednn = load_model_option(o.model, TransformsBackend::kOnednn);
+    if (!onednn.ok()) return report_error(onednn.status());
+    transforms[TransformsBackend::kOnednn] = (*onednn)->transforms;
+  }
   const std::string& path = (*model)->path;
-  const ModelConfig& c = (*model)->bundle.net->config();
-  const ModelCost cost = model_cost((*model)->bundle.net);
+  const ModelConfig& c = (*model)->config();
+  const TransformCost cost = transform_cost(c);
   std::printf("model %s (%s): N=%d M=%d hyper N=%d, %d groups, %d rate points, %.2f M parameters\n",
               path.c_str(), c.model_id.c_str(), c.n, c.m, c.hyper_n, c.groups, c.rate_points(),
-              cost.parameters / 1e6);
+              (*model)->parameters / 1e6);
   std::printf("kMAC/pixel: analysis %.1f, synthesis %.1f, hyper (h_a + h_s) %.1f; encode %.1f, decode %.1f\n",
               cost.analysis_kmac_per_pixel, cost.synthesis_kmac_per_pixel, cost.hyper_kmac_per_pixel,
               cost.analysis_kmac_per_pixel + cost.hyper_kmac_per_pixel,
@@ -75,20 +92,25 @@ int run_bench_model(const BenchModelOptions& o) {
   std::vector<double> qualities = o.qualities;
   if (qualities.empty()) qualities = {75};
   std::vector<TransformPrecision> precisions;
-  for (const std::string& p : o.precisions) precisions.push_back(resolve_precision(precision_names().at(p), torch::kCPU));
+  for (const std::string& p : o.precisions) precisions.push_back(resolve_cpu_precision(precision_names().at(p)));
   if (precisions.empty()) {
     precisions.push_back(TransformPrecision::kFp32);
-    if (resolve_precision(TransformPrecision::kAuto, torch::kCPU) == TransformPrecision::kBf16)
+    if (resolve_cpu_precision(TransformPrecision::kAuto) == TransformPrecision::kBf16)
       precisions.push_back(TransformPrecision::kBf16);
   }
   const std::string flags = cpu_bf16_flags();
   std::printf("CPU bf16 flags: %s; --precision auto is %s here\n", flags.empty() ? "none" : flags.c_str(),
-              precision_name(resolve_precision(TransformPrecision::kAuto, torch::kCPU)));
+              precision_name(resolve_cpu_precision(TransformPrecision::kAuto)));
+  for (TransformsBackend backend : backends)
   for (TransformPrecision precision : precisions)
   for (int threads : thread_counts) {
-    at::set_num_threads(threads);
-    std::printf("%zu image(s), %s, %d threads, best of %d runs per image\n", images.size(), precision_name(precision),
-                threads, o.repeats);
+    (*model)->transforms = transforms.at(backend);
+    std::printf("%zu image(s), %s transforms, %s, %d threads, best of %d runs per image\n", images.size(),
+                backend_name(backend), precision_name(precision), threads, o.repeats);
+    if (Status s = (*model)->transforms->check_precision(precision); !s.ok()) {
+      std::printf("  skipped: %s\n", s.message().c_str());
+      continue;
+    }
     std::printf("  %7s %8s %10s %10s %10s %12s %12s\n", "quality", "bpp", "PSNR-RGB", "encode s", "decode s",
                 "enc GFLOP/s", "dec GFLOP/s");
     for (double quality : qualities) {
@@ -156,7 +178,12 @@ void add_bench_model_command(CLI::App& bench, Runner* run) {
                   "Transform precisions to measure: fp32, bf16, auto (default: fp32, and bf16 where the CPU has it)")
       ->delimiter(',')
       ->check(CLI::IsMember({"auto", "fp32", "bf16"}));
-  cmd->footer("Example:\n  facet bench model kodak/ -q 25,50,75 --threads 1,2 --precision fp32,bf16");
+  cmd->add_option("--backend", o->backends,
+                  "Transforms to measure: onednn (facet's), libtorch (the reference, in facet-torch) (default: onednn)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"onednn", "libtorch"}));
+  cmd->footer("Example:\n  facet bench model kodak/ -q 25,50,75 --threads 1,2 --precision fp32,bf16\n"
+              "  facet bench model kodak/ -q 50 --threads 2 --backend onednn,libtorch");
   cmd->callback([o, run] { *run = [o] { return run_bench_model(*o); }; });
 }
 

@@ -1,5 +1,4 @@
 // facet compress / facet decompress: image <-> .fct with a photo model.
-#include <ATen/Parallel.h>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -24,6 +23,7 @@ struct CodecCommandOptions {
   int threads = 0;
   int tile = 32;
   TransformPrecision precision = TransformPrecision::kAuto;
+  TransformsBackend backend = TransformsBackend::kOnednn;
   bool force = false;
   bool verbose = false;
   std::vector<std::string> set, drop;  // decompress: factor edits applied before decoding
@@ -52,7 +52,7 @@ void draw_progress(size_t done, size_t total, const std::string& path) {
 int run_batch_command(const CodecCommandOptions& o, BatchDirection direction, int threads) {
   auto shard = parse_shard(o.shard);
   if (!shard.ok()) return report_error(shard.status());
-  auto model = load_model_option(o.model);
+  auto model = load_model_option(o.model, o.backend);
   if (!model.ok()) return report_error(model.status());
   BatchOptions b;
   b.direction = direction;
@@ -95,14 +95,15 @@ bool is_directory(const std::string& path) {
 int run_compress(const CodecCommandOptions& o) {
   const auto start = std::chrono::steady_clock::now();
   const int threads = resolve_threads(o.threads);
-  at::set_num_threads(threads);
+  if (o.effort > kMinEffort && !has_libtorch()) return run_with_libtorch("effort " + std::to_string(o.effort));
   if (is_directory(o.input)) return run_batch_command(o, BatchDirection::kCompress, threads);
+  // The model first: a command handed to facet-torch must not have read standard input.
+  auto model = load_model_option(o.model, o.backend);
+  if (!model.ok()) return report_error(model.status());
   auto input = read_file(o.input);
   if (!input.ok()) return report_error(input.status());
   auto image = decode_image(input->data(), input->size());
   if (!image.ok()) return report_error(image.status().with_context(o.input));
-  auto model = load_model_option(o.model);
-  if (!model.ok()) return report_error(model.status());
   CompressOptions options;
   options.quality = o.quality;
   options.threads = threads;
@@ -123,10 +124,11 @@ int run_compress(const CodecCommandOptions& o) {
   if (!written.ok()) return report_error(written);
   if (o.verbose) {
     std::fprintf(stderr,
-                 "%s: %ux%u, %zu bytes, %.4f bpp, q %.1f, effort %d, %d threads: analysis %.3f s, refine %.3f s, "
+                 "%s: %ux%u, %zu bytes, %.4f bpp, q %.1f, effort %d, %d threads, %s: analysis %.3f s, refine %.3f s, "
                  "hyper %.3f s, entropy %.3f s, total %.3f s\n",
                  o.output.c_str(), image->width, image->height, encoded->size(),
                  8.0 * encoded->size() / double(image->pixel_count()), o.quality, o.effort, threads,
+                 (*model)->transforms ? (*model)->transforms->backend_name() : "sprites",
                  times.analysis_s, times.refine_s, times.hyper_s, times.entropy_s, seconds_since(start));
   }
   return kExitOk;
@@ -135,12 +137,12 @@ int run_compress(const CodecCommandOptions& o) {
 int run_decompress(const CodecCommandOptions& o) {
   const auto start = std::chrono::steady_clock::now();
   const int threads = resolve_threads(o.threads);
-  at::set_num_threads(threads);
   if (is_directory(o.input)) return run_batch_command(o, BatchDirection::kDecompress, threads);
+  // The model first: a command handed to facet-torch must not have read standard input.
+  auto model = load_model_option(o.model, o.backend);
+  if (!model.ok()) return report_error(model.status());
   auto input = read_file(o.input);
   if (!input.ok()) return report_error(input.status());
-  auto model = load_model_option(o.model);
-  if (!model.ok()) return report_error(model.status());
   DecompressOptions options;
   options.threads = threads;
   options.tile_latents = o.tile;
@@ -163,10 +165,11 @@ int run_decompress(const CodecCommandOptions& o) {
   if (!written.ok()) return report_error(written);
   if (o.verbose) {
     std::fprintf(stderr,
-                 "%s: %ux%u from %zu bytes (%.4f bpp), %d threads: entropy %.3f s, hyper %.3f s, "
+                 "%s: %ux%u from %zu bytes (%.4f bpp), %d threads, %s: entropy %.3f s, hyper %.3f s, "
                  "synthesis %.3f s, total %.3f s\n",
                  o.output.c_str(), image->width, image->height, input->size(),
-                 8.0 * input->size() / double(image->pixel_count()), threads, times.entropy_s, times.hyper_s,
+                 8.0 * input->size() / double(image->pixel_count()), threads,
+                 (*model)->transforms ? (*model)->transforms->backend_name() : "sprites", times.entropy_s, times.hyper_s,
                  times.synthesis_s, seconds_since(start));
   }
   return kExitOk;
@@ -186,6 +189,11 @@ void add_common(CLI::App* cmd, CodecCommandOptions& o) {
                   "reference path) or bf16")
       ->transform(CLI::CheckedTransformer(precision_names(), CLI::ignore_case))
       ->default_str("auto");
+  cmd->add_option("--backend", o.backend,
+                  "What runs the transforms: onednn (the default, no LibTorch) or libtorch (the reference; "
+                  "runs in facet-torch)")
+      ->transform(CLI::CheckedTransformer(backend_names(), CLI::ignore_case))
+      ->default_str("onednn");
   cmd->add_flag("-f,--force", o.force, "Overwrite an existing output");
   cmd->add_flag("-v,--verbose", o.verbose, "Print size, bpp and timings to stderr");
   cmd->add_option("--shard", o.shard,

@@ -10,7 +10,8 @@
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "codec/codec.h"
-#include "codec/sprite_codec.h"
+#include "torch_codec/libtorch_backend.h"
+#include "torch_codec/sprite_codec.h"
 #include "sprites/sprite_render.h"
 #include "train/sprites_trainer.h"
 #include "eval/bd_rate.h"
@@ -31,7 +32,7 @@ Status eval_disentanglement(const EvalSpritesOptions& o) {
   at::set_num_threads(resolve_threads(o.threads));
   FACET_ASSIGN_OR_RETURN(std::shared_ptr<CodecModel> model, load_model_option(o.model));
   FACET_RETURN_ERROR_IF(!model->is_sprites(), kInvalidArgument, "eval disentanglement needs a sprites model (--model)");
-  SpritesBundle& sprites = *model->sprites;
+  SpritesBundle& sprites = *libtorch_sprites(*model);
   SpritesVae net = sprites.net;
   torch::NoGradGuard no_grad;
   auto represent = [&](const std::vector<int>& factors, size_t n) -> StatusOr<CodeMatrix> {

@@ -10,7 +10,7 @@
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "codec/codec.h"
-#include "codec/sprite_codec.h"
+#include "torch_codec/sprite_codec.h"
 #include "sprites/sprite_render.h"
 #include "train/sprites_trainer.h"
 #include "eval/bd_rate.h"
@@ -144,7 +144,7 @@ Status eval_factors(const EvalFactorsOptions& o) {
     FACET_ASSIGN_OR_RETURN(base, load_model_option(o.baseline_model));
     FACET_RETURN_ERROR_IF(base->is_sprites(), kInvalidArgument, "--baseline-model must be a photo model");
   }
-  const ModelConfig& config = model->bundle.net->config();
+  const ModelConfig& config = model->config();
   const auto globals = model->global_factors();
   std::printf("model %s (%s), %zu images from %s, quality %.0f, effort %d\n", config.model_id.c_str(), model->path.c_str(),
               images.size(), o.directory.c_str(), o.quality, o.effort);
@@ -356,7 +356,7 @@ Status eval_factors(const EvalFactorsOptions& o) {
     FACET_ASSIGN_OR_RETURN(double bd, bd_rate_percent(base_curve, full));
     // The +3% target is for a baseline without factors; against another factor model (comparing
     // two trainings, say) the number is a plain BD-rate.
-    const bool factor_free_baseline = base->bundle.net->config().chroma == 0;
+    const bool factor_free_baseline = base->config().chroma == 0;
     std::printf("\nBD-rate (PSNR-RGB) of %s against %s: %+.2f%%%s\n", config.model_id.c_str(),
                 base->model_id().c_str(), bd, factor_free_baseline ? " (target within +3%)" : "");
   }

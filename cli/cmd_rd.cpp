@@ -49,9 +49,9 @@ StatusOr<RdCodec> facet_codec(const RdOptions& o, int threads_per_job, int effor
     FACET_RETURN_ERROR_IF(!(q >= 0 && q <= 100), kInvalidArgument, "qualities are 0..100");
   RdCodec codec;
   codec.name = name;
-  codec.version = std::string("facet ") + FACET_VERSION + ", model '" + model->bundle.net->config().model_id +
-                  "' (" + model->path + "), transforms " +
-                  precision_name(resolve_precision(o.precision, torch::kCPU)) + ", effort " + std::to_string(effort);
+  codec.version = std::string("facet ") + FACET_VERSION + ", model '" + model->config().model_id + "' (" +
+                  model->path + "), transforms " + model->transforms->backend_name() + " " +
+                  precision_name(resolve_cpu_precision(o.precision)) + ", effort " + std::to_string(effort);
   codec.setting_name = "quality";
   codec.settings = o.qualities;
   CompressOptions compress;
@@ -123,7 +123,9 @@ int run_rd(const RdOptions& o) {
   if (!outputs.ok()) return report_error(outputs);
   if (o.jobs < 1) return report_error(make_error(ErrorCode::kInvalidArgument, "--jobs must be at least 1"));
   const int threads = resolve_threads(o.threads);
-  // at::set_num_threads is per thread (OpenMP): every worker sets its share of the threads.
+  for (int effort : o.efforts)
+    if (effort > kMinEffort && !has_libtorch()) return run_with_libtorch("effort " + std::to_string(effort));
+  // Every job codes with its share of the threads (tile workers).
   const int threads_per_job = std::max(1, threads / o.jobs);
 
   std::vector<RdCodec> codecs;
@@ -159,7 +161,7 @@ int run_rd(const RdOptions& o) {
     std::fprintf(stderr, "facet rd: some images are under %ux%u pixels: their MS-SSIM (and its means) is null\n",
                  kMsSsimMinDimension, kMsSsimMinDimension);
   size_t tasks = 0;
-  std::printf("facet rd: %zu images of %s, %d job(s), %d LibTorch thread(s) per job\n", images->size(),
+  std::printf("facet rd: %zu images of %s, %d job(s), %d thread(s) per job\n", images->size(),
               o.directory.c_str(), o.jobs, threads_per_job);
   for (const RdCodec& codec : codecs) {
     std::printf("  %-6s %s; %zu %s settings\n", codec.name.c_str(), codec.version.c_str(), codec.settings.size(),
@@ -171,7 +173,6 @@ int run_rd(const RdOptions& o) {
   ProgressBar bar(!o.no_progress && isatty(STDERR_FILENO));
   RdSweepOptions sweep;
   sweep.jobs = o.jobs;
-  sweep.worker_init = [threads_per_job] { at::set_num_threads(threads_per_job); };
   sweep.progress = [&bar](size_t done, size_t total) { bar.update(done, total); };
   auto curves = run_rd_sweep(*images, codecs, sweep);
   if (!curves.ok()) return report_error(curves.status());

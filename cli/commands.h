@@ -17,7 +17,8 @@ void add_train_command(CLI::App& app, Runner* run);
 void add_bench_model_command(CLI::App& bench, Runner* run);  // under `facet bench`
 void add_rd_command(CLI::App& app, Runner* run);
 void add_sprites_command(CLI::App& app, Runner* run);  // sprites generate, sprites render
-void add_factor_commands(CLI::App& app, Runner* run);  // edit, traverse
+void add_edit_command(CLI::App& app, Runner* run);
+void add_traverse_command(CLI::App& app, Runner* run);
 void add_eval_command(CLI::App& app, Runner* run);     // eval factors, eval disentanglement
 
 }  // namespace facet::cli

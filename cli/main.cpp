@@ -1,4 +1,7 @@
-// The facet command: parses the command line and dispatches to a sub-command.
+// The facet command: parses the command line and dispatches to a sub-command. Built twice: as
+// `facet` (no LibTorch: coding on oneDNN) and, with FACET_WITH_LIBTORCH, as `facet-torch`, the
+// same commands plus what needs LibTorch (training, sprites, evaluation, efforts >= 2), which
+// `facet` hands its command line to (cli_common.h, run_with_libtorch).
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
@@ -6,6 +9,9 @@
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "common/allocator.h"
+#ifdef FACET_WITH_LIBTORCH
+#include "torch_codec/libtorch_backend.h"
+#endif
 
 namespace {
 
@@ -30,10 +36,26 @@ Exit codes:
 
 Run 'facet COMMAND --help' for the options of a command.)";
 
+#ifndef FACET_WITH_LIBTORCH
+// A command of facet-torch (LibTorch, or OpenCV's drawing and baselines): `facet` takes any
+// arguments for it and hands the command line over.
+void add_libtorch_command(CLI::App& app, facet::cli::Runner* run, const char* name, const char* description) {
+  CLI::App* cmd = app.add_subcommand(name, std::string(description) + " (runs in facet-torch)");
+  cmd->prefix_command();
+  cmd->set_help_flag();
+  cmd->allow_extras();
+  cmd->callback([run, name] { *run = [name] { return facet::cli::run_with_libtorch(std::string("facet ") + name); }; });
+}
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
   facet::keep_freed_memory_for_reuse();
+#ifdef FACET_WITH_LIBTORCH
+  facet::use_libtorch_backend();
+#endif
+  facet::cli::set_program_arguments(argc, argv);
   CLI::App app(kDescription, "facet");
   app.set_version_flag("--version", std::string("facet ") + FACET_VERSION);
   app.footer(kFooter);
@@ -42,12 +64,21 @@ int main(int argc, char** argv) {
   facet::cli::Runner run;
   facet::cli::add_inspect_command(app, &run);
   facet::cli::add_codec_commands(app, &run);
-  facet::cli::add_train_command(app, &run);
   facet::cli::add_bench_command(app, &run);
+  facet::cli::add_edit_command(app, &run);
+#ifdef FACET_WITH_LIBTORCH
   facet::cli::add_rd_command(app, &run);
+  facet::cli::add_traverse_command(app, &run);
+  facet::cli::add_train_command(app, &run);
   facet::cli::add_sprites_command(app, &run);
-  facet::cli::add_factor_commands(app, &run);
   facet::cli::add_eval_command(app, &run);
+#else
+  add_libtorch_command(app, &run, "rd", "Rate-distortion curves against JPEG, WebP, JPEG XL, AVIF");
+  add_libtorch_command(app, &run, "traverse", "A grid of decodes with one factor swept per row");
+  add_libtorch_command(app, &run, "train", "Train a photo or sprites model");
+  add_libtorch_command(app, &run, "sprites", "Render and code dSprites-like sprites");
+  add_libtorch_command(app, &run, "eval", "Measure factors and disentanglement");
+#endif
   facet::cli::set_program_path(argv[0]);
 
   try {

@@ -1,22 +1,21 @@
-// compress_image / decompress_image: LibTorch transforms, deterministic hyper-synthesis, rANS.
+// compress_image / decompress_image: the transforms on tiles (oneDNN, or LibTorch where a program
+// installs it), the deterministic hyper-synthesis and group context, rANS.
 #include "codec/codec.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
+#include <mutex>
 #include <unistd.h>
 
-
 #include "bitstream/photo_streams.h"
-#include "model/appearance.h"
-#include "networks/precision.h"
-#include "codec/sprite_codec.h"
 #include "codec/tiles.h"
 #include "common/file_io.h"
 #include "formats/checksum.h"
 #include "formats/container_streams.h"
-#include "formats/safetensors.h"
+#include "model/appearance.h"
 
 namespace facet {
 namespace {
@@ -24,57 +23,75 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-// [1, 3, H, W] in [0, 1]; gray is repeated, alpha ignored, 16-bit rounded to 8 (FORMAT.md §5.5).
-torch::Tensor image_to_tensor(const Image& image) {
-  const int64_t h = image.height, w = image.width;
-  auto x = torch::empty({1, 3, h, w}, torch::kFloat32);
-  float* dst = x.data_ptr<float>();
-  const int colors = image.color_channels();
-  for (int64_t y = 0; y < h; ++y)
-    for (int64_t xx = 0; xx < w; ++xx)
-      for (int c = 0; c < 3; ++c) {
-        uint32_t v = image.samples[(y * w + xx) * image.channels + (colors == 1 ? 0 : c)];
-        if (image.bit_depth == 16) v = (v * 255 + 32767) / 65535;
-        dst[(c * h + y) * w + xx] = float(v) / 255.0f;
-      }
-  return x;
+LibTorchBackend& libtorch_backend() {
+  static LibTorchBackend backend;
+  return backend;
 }
 
-StatusOr<torch::Tensor> tiled_analysis(PhotoModel& net, const torch::Tensor& x, int tile, int threads,
-                                       TransformPrecision precision) {
-  const int lh = int(x.size(2)) / kLatentStride, lw = int(x.size(3)) / kLatentStride;
-  auto y = torch::empty({1, net->config().m, lh, lw});
-  FACET_RETURN_IF_ERROR(run_tiles(plan_tiles(lh, lw, tile), threads, precision, [&](const Tile& t) {
-    auto in = x.slice(2, t.y0 * kLatentStride, t.y1 * kLatentStride).slice(3, t.x0 * kLatentStride, t.x1 * kLatentStride);
-    if (precision == TransformPrecision::kBf16) in = in.contiguous(torch::MemoryFormat::ChannelsLast);
-    auto out = net->analysis(in);
+// Runs the transforms' tiles with the backend's per-run and per-thread set-up.
+Status run_transform_tiles(PhotoTransforms& transforms, const std::vector<Tile>& tiles, int threads,
+                           const std::function<Status(const Tile&)>& work) {
+  transforms.begin_tiles();
+  Status s = run_tiles(tiles, threads, work, [&] { transforms.enter_worker(); });
+  transforms.end_tiles();
+  return s;
+}
+
+// The analysis of the padded image x ([3, H, W]) into y ([m, H/16, W/16]), tile by tile.
+StatusOr<std::vector<float>> tiled_analysis(PhotoTransforms& transforms, const std::vector<float>& x, int height,
+                                            int width, int tile, int threads, TransformPrecision precision) {
+  const int m = transforms.config().m, lh = height / kLatentStride, lw = width / kLatentStride;
+  std::vector<float> y(size_t(m) * lh * lw);
+  FACET_RETURN_IF_ERROR(run_transform_tiles(transforms, plan_tiles(lh, lw, tile), threads, [&](const Tile& t) -> Status {
+    const int s = kLatentStride, th = (t.y1 - t.y0) * s, tw = (t.x1 - t.x0) * s;
+    std::vector<float> in(size_t(3) * th * tw);
+    for (int c = 0; c < 3; ++c)
+      for (int r = 0; r < th; ++r)
+        std::memcpy(&in[(size_t(c) * th + r) * tw], &x[(size_t(c) * height + t.y0 * s + r) * width + t.x0 * s],
+                    sizeof(float) * size_t(tw));
+    const int oh = t.y1 - t.y0, ow = t.x1 - t.x0;
+    std::vector<float> out(size_t(m) * oh * ow);
+    FACET_RETURN_IF_ERROR(transforms.analysis(in.data(), th, tw, precision, out.data()));
     const int oy = t.ty - t.y0, ox = t.tx - t.x0;
-    y.slice(2, t.ty, t.ty + t.th).slice(3, t.tx, t.tx + t.tw).copy_(out.slice(2, oy, oy + t.th).slice(3, ox, ox + t.tw));
+    for (int c = 0; c < m; ++c)
+      for (int r = 0; r < t.th; ++r)
+        std::memcpy(&y[(size_t(c) * lh + t.ty + r) * lw + t.tx], &out[(size_t(c) * oh + oy + r) * ow + ox],
+                    sizeof(float) * size_t(t.tw));
+    return ok_status();
   }));
   return y;
 }
 
-// Synthesis straight into 8-bit samples of `image` (cropping the padding).
-Status tiled_synthesis(PhotoModel& net, const torch::Tensor& y_hat, const torch::Tensor& scales, int tile,
-                       int threads, TransformPrecision precision, Image* image) {
-  const int lh = int(y_hat.size(2)), lw = int(y_hat.size(3));
-  const int colors = image->color_channels();
-  return run_tiles(plan_tiles(lh, lw, tile), threads, precision, [&](const Tile& t) {
-    auto in = y_hat.slice(2, t.y0, t.y1).slice(3, t.x0, t.x1);
-    if (precision == TransformPrecision::kBf16) in = in.contiguous(torch::MemoryFormat::ChannelsLast);
-    auto out = net->synthesis(in, scales);
-    const int s = kLatentStride, oy = t.ty - t.y0, ox = t.tx - t.x0;
-    auto px = out.slice(2, oy * s, (oy + t.th) * s).slice(3, ox * s, (ox + t.tw) * s);
-    auto q = torch::round(px.clamp(0.0, 1.0) * 255.0).to(torch::kInt32).contiguous();
-    const int32_t* v = q.data_ptr<int32_t>();
+// The 8-bit sample of a synthesized value: round(clamp(v, 0, 1) x 255), ties to even.
+inline int32_t to_sample(float v) { return int32_t(std::nearbyint(std::min(std::max(v, 0.0f), 1.0f) * 255.0f)); }
+
+// Synthesis of y_hat ([m, lh, lw], inverse gain applied) straight into the 8-bit samples of
+// `image` (cropping the padding).
+Status tiled_synthesis(PhotoTransforms& transforms, const std::vector<float>& y_hat, int lh, int lw,
+                       const std::vector<float>& scales, int tile, int threads, TransformPrecision precision,
+                       Image* image) {
+  const int m = transforms.config().m, colors = image->color_channels();
+  return run_transform_tiles(transforms, plan_tiles(lh, lw, tile), threads, [&](const Tile& t) -> Status {
+    const int ih = t.y1 - t.y0, iw = t.x1 - t.x0;
+    std::vector<float> in(size_t(m) * ih * iw);
+    for (int c = 0; c < m; ++c)
+      for (int r = 0; r < ih; ++r)
+        std::memcpy(&in[(size_t(c) * ih + r) * iw], &y_hat[(size_t(c) * lh + t.y0 + r) * lw + t.x0],
+                    sizeof(float) * size_t(iw));
+    const int s = kLatentStride, ph = ih * s, pw = iw * s;
+    std::vector<float> out(size_t(3) * ph * pw);
+    FACET_RETURN_IF_ERROR(transforms.synthesis(in.data(), ih, iw, scales, precision, out.data()));
+    const int oy = (t.ty - t.y0) * s, ox = (t.tx - t.x0) * s;
     const int h = t.th * s, w = t.tw * s;
     for (int yy = 0; yy < h; ++yy) {
       const uint32_t py = uint32_t(t.ty * s + yy);
       if (py >= image->height) break;
+      const size_t row = size_t(oy + yy) * pw + ox;
       for (int xx = 0; xx < w; ++xx) {
         const uint32_t pxx = uint32_t(t.tx * s + xx);
         if (pxx >= image->width) break;
-        const int32_t r = v[(0 * h + yy) * w + xx], g = v[(1 * h + yy) * w + xx], b = v[(2 * h + yy) * w + xx];
+        const int32_t r = to_sample(out[row + xx]), g = to_sample(out[size_t(ph) * pw + row + xx]),
+                      b = to_sample(out[2 * size_t(ph) * pw + row + xx]);
         uint16_t* dst = &image->samples[(uint64_t{py} * image->width + pxx) * image->channels];
         if (colors == 1) {
           dst[0] = uint16_t((r + g + b + 1) / 3);
@@ -85,6 +102,7 @@ Status tiled_synthesis(PhotoModel& net, const torch::Tensor& y_hat, const torch:
         }
       }
     }
+    return ok_status();
   });
 }
 
@@ -98,19 +116,47 @@ void to_luma(Image* image) {
   }
 }
 
+const char* kNeedsLibTorch = "needs LibTorch (run it with facet-torch, which facet calls for it)";
+
+}  // namespace
+
 double rate_position(const ModelConfig& config, double quality) {
   return std::clamp(quality, 0.0, 100.0) / 100.0 * (config.rate_points() - 1);
 }
 
-}  // namespace
+void install_libtorch_backend(LibTorchBackend backend) { libtorch_backend() = std::move(backend); }
+bool libtorch_backend_installed() { return bool(libtorch_backend().photo); }
 
-const std::string& CodecModel::model_id() const {
-  return sprites ? sprites->net->config().model_id : bundle.net->config().model_id;
+bool is_sprites_model(const TensorFile& file) {
+  auto format = file.metadata.find("facet.format");
+  return format != file.metadata.end() && format->second == "facet-sprites-1";
 }
 
+std::vector<float> padded_image_planes(const Image& image, int* height, int* width) {
+  const int h = hyper_latent_extent(image.height) * kHyperStride, w = hyper_latent_extent(image.width) * kHyperStride;
+  *height = h;
+  *width = w;
+  std::vector<float> x(size_t(3) * h * w);
+  const int colors = image.color_channels();
+  for (int yy = 0; yy < h; ++yy) {
+    const uint64_t sy = uint64_t(std::min<int>(yy, int(image.height) - 1));
+    for (int xx = 0; xx < w; ++xx) {
+      const uint64_t sx = uint64_t(std::min<int>(xx, int(image.width) - 1));
+      for (int c = 0; c < 3; ++c) {
+        uint32_t v = image.samples[(sy * image.width + sx) * image.channels + (colors == 1 ? 0 : c)];
+        if (image.bit_depth == 16) v = (v * 255 + 32767) / 65535;
+        x[(size_t(c) * h + yy) * w + xx] = float(v) / 255.0f;
+      }
+    }
+  }
+  return x;
+}
+
+const std::string& CodecModel::model_id() const { return sprites ? sprites->model_id() : entropy.config.model_id; }
+
 std::vector<GlobalFactorModel> CodecModel::global_factors() const {
-  if (sprites) return sprite_global_factors(*sprites);
-  return photo_global_factors(bundle.entropy.tables);
+  if (sprites) return sprites->global_factors();
+  return photo_global_factors(entropy.tables);
 }
 
 RgbPlanes image_planes(const Image& image) {
@@ -157,29 +203,46 @@ std::array<int32_t, kAppearanceFactorCount> appearance_symbols(const Image& imag
   return symbols;
 }
 
-StatusOr<std::shared_ptr<CodecModel>> load_codec_model_bytes(const Bytes& bytes, const std::string& name) {
+StatusOr<std::shared_ptr<CodecModel>> load_codec_model_bytes(const Bytes& bytes, const std::string& name,
+                                                             TransformsBackend backend) {
   FACET_ASSIGN_OR_RETURN(TensorFile file, decode_weights_file(bytes.data(), bytes.size()));
+  return load_codec_model_file(file, hash64(bytes.data(), bytes.size()), name, backend);
+}
+
+StatusOr<std::shared_ptr<CodecModel>> load_codec_model_file(const TensorFile& file, uint64_t hash,
+                                                            const std::string& name, TransformsBackend backend) {
   auto model = std::make_shared<CodecModel>();
-  auto format = file.metadata.find("facet.format");
-  if (format != file.metadata.end() && format->second == "facet-sprites-1") {
-    auto sprites = sprites_model_from_tensor_file(file);
+  model->hash = hash;
+  model->path = name;
+  for (const auto& [tensor, data] : file.tensors)
+    if (tensor.rfind("tables.", 0) != 0) model->parameters += std::max<int64_t>(0, data.element_count());
+  const LibTorchBackend& torch = libtorch_backend();
+  if (is_sprites_model(file)) {
+    FACET_RETURN_ERROR_IF(!torch.sprites, kUnsupported, "the sprites model " + name + " " + kNeedsLibTorch);
+    auto sprites = torch.sprites(file);
     if (!sprites.ok()) return sprites.status().with_context("model " + name);
-    model->sprites = std::make_shared<SpritesBundle>(std::move(sprites).value());
-    model->hash = hash64(bytes.data(), bytes.size());
-    model->path = name;
+    model->sprites = std::move(sprites).value();
     return model;
   }
-  auto bundle = model_from_tensor_file(file);
-  if (!bundle.ok()) return bundle.status().with_context("model " + name);
-  model->bundle = std::move(bundle).value();
-  model->hash = hash64(bytes.data(), bytes.size());
-  model->path = name;
+  auto entropy = entropy_model_from_tensor_file(file);
+  if (!entropy.ok()) return entropy.status().with_context("model " + name);
+  model->entropy = std::move(entropy).value();
+  auto engine = PhotoEngine::create(file, model->entropy.config);
+  if (!engine.ok()) return engine.status().with_context("model " + name);
+  model->transforms = std::make_shared<EngineTransforms>(std::move(engine).value());
+  if (torch.photo) {
+    Status s = torch.photo(file, backend, model.get());
+    if (!s.ok()) return s.with_context("model " + name);
+  } else {
+    FACET_RETURN_ERROR_IF(backend == TransformsBackend::kLibTorch, kUnsupported,
+                          std::string("the LibTorch transforms ") + kNeedsLibTorch);
+  }
   return model;
 }
 
-StatusOr<std::shared_ptr<CodecModel>> load_codec_model(const std::string& path) {
+StatusOr<std::shared_ptr<CodecModel>> load_codec_model(const std::string& path, TransformsBackend backend) {
   FACET_ASSIGN_OR_RETURN(Bytes bytes, read_file(path, kMaxWeightsFileBytes));
-  return load_codec_model_bytes(bytes, path);
+  return load_codec_model_bytes(bytes, path, backend);
 }
 
 StatusOr<std::string> find_default_model(const std::string& executable_path) {
@@ -208,15 +271,19 @@ StatusOr<Bytes> compress_image(const Image& image, CodecModel& model, const Comp
   FACET_RETURN_IF_ERROR(check_image_limits(image.width, image.height));
   FACET_RETURN_ERROR_IF(model.is_sprites() && options.effort != kMinEffort, kInvalidArgument,
                         "the sprites model has no encoder effort (its encoder network alone chooses the latents)");
-  if (model.is_sprites()) return compress_sprite(image, *model.sprites, model.hash);
+  if (model.is_sprites()) return model.sprites->compress(image, model.hash);
   FACET_RETURN_ERROR_IF(image.width > kFctMaxDimension || image.height > kFctMaxDimension, kLimitExceeded,
                         "image larger than 65535 pixels on a side");
   FACET_RETURN_ERROR_IF(!(options.quality >= 0 && options.quality <= 100), kInvalidArgument,
                         "quality must be in 0..100");
   FACET_RETURN_ERROR_IF(options.effort < kMinEffort || options.effort > kMaxEffort, kInvalidArgument,
                         "effort must be in " + std::to_string(kMinEffort) + ".." + std::to_string(kMaxEffort));
-  PhotoModel& net = model.bundle.net;
-  const ModelConfig& config = net->config();
+  FACET_RETURN_ERROR_IF(options.effort > kMinEffort && !model.refiner, kUnsupported,
+                        "effort " + std::to_string(options.effort) + " " + kNeedsLibTorch);
+  PhotoTransforms& transforms = *model.transforms;
+  const ModelConfig& config = model.config();
+  const TransformPrecision precision = resolve_cpu_precision(options.precision);
+  FACET_RETURN_IF_ERROR(transforms.check_precision(precision));
   CodingTimes local;
   CodingTimes& t = times ? *times : local;
 
@@ -231,61 +298,54 @@ StatusOr<Bytes> compress_image(const Image& image, CodecModel& model, const Comp
   std::vector<Bytes> streams;
 
   auto start = Clock::now();
-  const TransformPrecision precision = resolve_precision(options.precision, torch::kCPU);
-  torch::Tensor x, y, z;
-  Status status = guard_torch([&]() -> Status {
-    torch::NoGradGuard no_grad;
-    x = image_to_tensor(image);
-    const int ph = hyper_latent_extent(image.height) * kHyperStride - int(image.height);
-    const int pw = hyper_latent_extent(image.width) * kHyperStride - int(image.width);
-    if (ph || pw)
-      x = torch::nn::functional::pad(
-          x, torch::nn::functional::PadFuncOptions({0, pw, 0, ph}).mode(torch::kReplicate));
-    return ok_status();
-  });
-  FACET_RETURN_IF_ERROR(status);
-  FACET_ASSIGN_OR_RETURN(y, tiled_analysis(net, x, options.tile_latents, options.threads, precision));
-  status = guard_torch([&]() -> Status {
-    torch::NoGradGuard no_grad;
-    OneLibTorchThread one;  // the hyper-analysis too computes the same numbers for any thread count
-    const double position = rate_position(config, options.quality);
-    y = (y * net->gain(position)).contiguous();
-    z = torch::round(net->hyper_analysis(y)).to(torch::kInt32).contiguous();
-    return ok_status();
-  });
-  FACET_RETURN_IF_ERROR(status);
+  int height = 0, width = 0;
+  const std::vector<float> x = padded_image_planes(image, &height, &width);
+  FACET_ASSIGN_OR_RETURN(std::vector<float> y,
+                         tiled_analysis(transforms, x, height, width, options.tile_latents, options.threads, precision));
+  const int lh = height / kLatentStride, lw = width / kLatentStride, zh = lh / 4, zw = lw / 4, hn = config.hyper_n;
+  const size_t plane = size_t(lh) * lw;
+  const double position = rate_position(config, options.quality);
+  const std::vector<float> gain = transforms.gain(position);
+  for (int c = 0; c < config.m; ++c)
+    for (size_t i = 0; i < plane; ++i) y[c * plane + i] *= gain[c];
+  std::vector<float> z_values(size_t(hn) * zh * zw);
+  FACET_RETURN_IF_ERROR(transforms.hyper_analysis(y.data(), lh, lw, z_values.data()));
+  std::vector<int32_t> z_symbols(z_values.size());
+  for (size_t i = 0; i < z_values.size(); ++i)
+    z_symbols[i] = int32_t(std::nearbyint(std::clamp(z_values[i], -1e9f, 1e9f)));
   t.analysis_s = since(start);
   if (options.effort > kMinEffort) {
     start = Clock::now();
-    FACET_ASSIGN_OR_RETURN(y, refine_latents(net, x, int(image.height), int(image.width), y, z,
-                                             rate_position(config, options.quality), effort_settings(options.effort),
-                                             options.tile_latents, options.threads, precision, options.progress));
-    y = y.contiguous();
+    RefineInput in;
+    in.x = &x;
+    in.height = height;
+    in.width = width;
+    in.image_height = int(image.height);
+    in.image_width = int(image.width);
+    in.y = &y;
+    in.z = &z_symbols;
+    in.position = position;
+    FACET_ASSIGN_OR_RETURN(y, model.refiner->refine(in, options.effort, options.tile_latents, options.threads,
+                                                    precision, options.progress));
     t.refine_s = since(start);
   }
 
   start = Clock::now();
-  const int zh = int(z.size(2)), zw = int(z.size(3)), hn = config.hyper_n;
-  std::vector<int32_t> z_symbols(z.data_ptr<int32_t>(), z.data_ptr<int32_t>() + z.numel());
   FACET_ASSIGN_OR_RETURN(HyperSynthesisResult hs,
-                         run_hyper_synthesis(model.bundle.entropy.hyper_synthesis, z_symbols, zh, zw, options.threads));
+                         run_hyper_synthesis(model.entropy.hyper_synthesis, z_symbols, zh, zw, options.threads));
   t.hyper_s = since(start);
 
   start = Clock::now();
   FactorEntry hyper{kHyperStream, FactorKind::kHyper, StreamCoder::kRansFactorized, ElementType::kI32,
                     {uint32_t(hn), uint32_t(zh), uint32_t(zw)}, 1.0f};
   FACET_ASSIGN_OR_RETURN(Bytes hyper_stream,
-                         encode_rans_stream(hyper, z_symbols, channel_indexes(hn, zh * zw),
-                                            model.bundle.entropy.tables.z_tables));
+                         encode_rans_stream(hyper, z_symbols, channel_indexes(hn, zh * zw), model.entropy.tables.z_tables));
   header.factors.push_back(hyper);
   streams.push_back(std::move(hyper_stream));
 
   // The coded groups in order (FORMAT.md §5.6): with group context each group's mean and indexes
   // come from the values of the groups before it as the decoder will hold them (§5.6.2).
-  const EntropyModel& entropy = model.bundle.entropy;
-  const int lh = int(y.size(2)), lw = int(y.size(3));
-  const size_t plane = size_t(lh) * lw;
-  const float* yv = y.data_ptr<float>();
+  const EntropyModel& entropy = model.entropy;
   std::vector<float> decoded = hs.means.data;
   for (int k = 0; k < config.coded_groups(); ++k) {
     auto context_start = Clock::now();
@@ -297,7 +357,7 @@ StatusOr<Bytes> compress_image(const Image& image, CodecModel& model, const Comp
     const size_t begin = size_t(config.coded_group_first_channel(k)) * plane, count = size_t(channels) * plane;
     std::vector<int32_t> symbols(count);
     for (size_t i = 0; i < count; ++i) {
-      symbols[i] = int32_t(std::lround(std::clamp(yv[begin + i] - params.means[i], -1e9f, 1e9f)));
+      symbols[i] = int32_t(std::lround(std::clamp(y[begin + i] - params.means[i], -1e9f, 1e9f)));
       decoded[begin + i] = params.means[i] + float(symbols[i]);
     }
     FactorEntry entry{coded_group_stream_name(config, k), FactorKind::kSpatial, StreamCoder::kRansGaussian,
@@ -307,15 +367,15 @@ StatusOr<Bytes> compress_image(const Image& image, CodecModel& model, const Comp
     header.factors.push_back(entry);
     streams.push_back(std::move(stream));
   }
-  if (model.bundle.entropy.tables.has_appearance()) {
+  if (entropy.tables.has_appearance()) {
     const auto symbols = appearance_symbols(image);
     for (int k = 0; k < kAppearanceFactorCount; ++k) {
       const AppearanceFactorInfo& info = kAppearanceFactors[k];
       FactorEntry entry{info.name, FactorKind::kGlobal, StreamCoder::kShort, ElementType::kI32, {1},
                         float(info.quant_step)};
       const int32_t symbol = symbols[k];
-      FACET_ASSIGN_OR_RETURN(Bytes stream, encode_short_stream(entry, {symbol}, {uint32_t(k)},
-                                                               model.bundle.entropy.tables.appearance_tables));
+      FACET_ASSIGN_OR_RETURN(Bytes stream,
+                             encode_short_stream(entry, {symbol}, {uint32_t(k)}, entropy.tables.appearance_tables));
       header.factors.push_back(entry);
       streams.push_back(std::move(stream));
     }
@@ -353,19 +413,21 @@ StatusOr<Image> decompress_fct(const FctFile& file, CodecModel& model, const Dec
         if (kept.header.find(name) >= 0) present.insert(name);
       return present;
     }()));
-    return decompress_sprite(kept, *model.sprites);
+    return model.sprites->decompress(kept);
   }
-  PhotoModel& net = model.bundle.net;
-  const ModelConfig& config = net->config();
+  PhotoTransforms& transforms = *model.transforms;
+  const ModelConfig& config = model.config();
+  const TransformPrecision precision = resolve_cpu_precision(options.precision);
+  FACET_RETURN_IF_ERROR(transforms.check_precision(precision));
   LatentDecodeOptions latent_options;
   latent_options.drop = options.drop;
   latent_options.spatial_scale = options.spatial_scale;
   latent_options.read_appearance = options.impose_appearance;
   latent_options.threads = options.threads;
-  FACET_ASSIGN_OR_RETURN(PhotoLatents latents, decode_photo_latents(file, model.bundle.entropy, latent_options));
+  FACET_ASSIGN_OR_RETURN(PhotoLatents latents, decode_photo_latents(file, model.entropy, latent_options));
   t.entropy_s += latents.entropy_s;
   t.hyper_s = latents.hyper_s;
-  std::vector<float>& y_hat = latents.y_hat;
+  std::vector<float>& y = latents.y_hat;
   const int lh = latents.latent_height, lw = latents.latent_width;
   const bool chroma_kept = latents.chroma_kept, impose = latents.appearance_read;
   const AppearanceVector& appearance = latents.appearance;
@@ -377,18 +439,13 @@ StatusOr<Image> decompress_fct(const FctFile& file, CodecModel& model, const Dec
   // Synthesis, luma and appearance work on 8-bit samples; a 16-bit alpha widens the image after.
   FACET_ASSIGN_OR_RETURN(Image image, make_image(h.width, h.height, h.channels, 8));
   auto start = Clock::now();
-  torch::Tensor y, scales;
   const double position = rate_position(config, h.quality / 100.0);
-  Status status = guard_torch([&]() -> Status {
-    torch::NoGradGuard no_grad;
-    y = torch::from_blob(y_hat.data(), {1, config.m, lh, lw}, torch::kFloat32);
-    y = (y * net->inverse_gain(position)).contiguous();
-    scales = net->synthesis_scales(position);
-    return ok_status();
-  });
-  FACET_RETURN_IF_ERROR(status);
-  FACET_RETURN_IF_ERROR(tiled_synthesis(net, y, scales, options.tile_latents, options.threads,
-                                        resolve_precision(options.precision, torch::kCPU), &image));
+  const std::vector<float> inverse_gain = transforms.inverse_gain(position);
+  const size_t plane = size_t(lh) * lw;
+  for (int c = 0; c < config.m; ++c)
+    for (size_t i = 0; i < plane; ++i) y[c * plane + i] *= inverse_gain[c];
+  FACET_RETURN_IF_ERROR(tiled_synthesis(transforms, y, lh, lw, transforms.synthesis_scales(position),
+                                        options.tile_latents, options.threads, precision, &image));
   if (!chroma_kept) to_luma(&image);  // no chroma: the grayscale image (FORMAT.md §5.6)
   if (impose) {
     // The decoder shows the stored appearance: the synthesized image is moved from its own

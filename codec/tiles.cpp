@@ -1,3 +1,4 @@
+// The tiles of a latent grid and the workers that run them.
 #include "codec/tiles.h"
 
 #include <algorithm>
@@ -27,19 +28,24 @@ std::vector<Tile> plan_tiles(int latent_h, int latent_w, int tile) {
   return tiles;
 }
 
-Status run_tiles(const std::vector<Tile>& tiles, int threads, TransformPrecision precision,
-                 const std::function<void(const Tile&)>& work, TileGradients gradients) {
-  OneLibTorchThread one;
+Status run_tiles(const std::vector<Tile>& tiles, int threads, const std::function<Status(const Tile&)>& work,
+                 const std::function<void()>& enter_worker) {
   std::atomic<size_t> next{0};
   std::mutex error_mutex;
   Status first_error = ok_status();
-  auto worker = [&] {
-    Status s = guard_torch([&]() -> Status {
-      torch::AutoGradMode grad_mode(gradients == TileGradients::kOn);
-      Bf16Autocast autocast(precision == TransformPrecision::kBf16, torch::kCPU);
-      for (size_t i = next++; i < tiles.size(); i = next++) work(tiles[i]);
-      return ok_status();
-    });
+  // Workers start one at a time, each finishing its set-up (a backend's per-thread state) before
+  // the next starts.
+  auto worker = [&](std::promise<void>* ready) {
+    Status s = ok_status();
+    try {
+      if (enter_worker) enter_worker();
+      if (ready) ready->set_value();
+      ready = nullptr;
+      for (size_t i = next++; i < tiles.size() && s.ok(); i = next++) s = work(tiles[i]);
+    } catch (const std::bad_alloc&) {
+      s = make_error(ErrorCode::kLimitExceeded, "out of memory");
+    }
+    if (ready) ready->set_value();
     if (!s.ok()) {
       std::lock_guard<std::mutex> lock(error_mutex);
       if (first_error.ok()) first_error = s;
@@ -51,14 +57,10 @@ Status run_tiles(const std::vector<Tile>& tiles, int threads, TransformPrecision
   for (int k = 1; k < workers; ++k) {
     std::promise<void> ready;
     std::future<void> started = ready.get_future();
-    pool.emplace_back([&, ready = std::move(ready)]() mutable {
-      at::init_num_threads();  // this thread's OpenMP count: LibTorch's global one, 1
-      ready.set_value();
-      worker();
-    });
+    pool.emplace_back([&worker, ready = std::move(ready)]() mutable { worker(&ready); });
     started.wait();
   }
-  worker();
+  worker(nullptr);
   for (auto& t : pool) t.join();
   return first_error;
 }

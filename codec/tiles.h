@@ -1,15 +1,11 @@
 // Tiled transforms: the tiles of a latent grid (fixed by the image alone) and the workers that
-// run them, one LibTorch thread each, so that the numbers are the same for any thread count.
+// run them, each tile on one thread, so that the numbers are the same for any thread count.
 #pragma once
 
 #include <functional>
 #include <utility>
 #include <vector>
 
-#include <ATen/Parallel.h>
-#include <torch/torch.h>
-
-#include "networks/precision.h"
 #include "common/status.h"
 
 namespace facet {
@@ -33,40 +29,10 @@ std::vector<std::pair<int, int>> split_evenly(int length, int edge);
 // count), so that the transforms compute the same numbers whatever the threads.
 std::vector<Tile> plan_tiles(int latent_h, int latent_w, int tile);
 
-// Whether the tile workers record autograd graphs (encoder refinement) or not (coding).
-enum class TileGradients { kOff, kOn };
-
-// Runs work(tile) for every tile on `threads` workers, each tile on one thread with one LibTorch
-// thread: the parallelism is across tiles, never inside a convolution, so a tile's numbers do not
-// depend on the thread count (oneDNN and ATen choose their kernels and reduction orders for the
-// threads they are given). LibTorch's global thread count is 1 while the tiles run and restored
-// after. Workers start one at a time, each taking LibTorch's per-thread set-up before any tile.
-// Work runs under bf16 autocast when precision is kBf16. LibTorch's exceptions become errors.
-Status run_tiles(const std::vector<Tile>& tiles, int threads, TransformPrecision precision,
-                 const std::function<void(const Tile&)>& work, TileGradients gradients = TileGradients::kOff);
-
-// LibTorch at one thread for its lifetime (the thread count it found is restored after).
-class OneLibTorchThread {
- public:
-  OneLibTorchThread() : saved_(at::get_num_threads()) { at::set_num_threads(1); }
-  ~OneLibTorchThread() { at::set_num_threads(saved_); }
-  OneLibTorchThread(const OneLibTorchThread&) = delete;
-  OneLibTorchThread& operator=(const OneLibTorchThread&) = delete;
-
- private:
-  int saved_;
-};
-
-// Catches LibTorch's exceptions at the codec boundary (STYLE.md: one error type).
-template <typename F>
-auto guard_torch(F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const c10::Error& e) {
-    return make_error(ErrorCode::kInternal, std::string("LibTorch: ") + e.what_without_backtrace());
-  } catch (const std::bad_alloc&) {
-    return make_error(ErrorCode::kLimitExceeded, "out of memory");
-  }
-}
+// Runs work(tile) for every tile on min(threads, tiles) workers (the calling thread is one), each
+// tile on one thread; enter_worker runs on each worker before its first tile. The first error
+// stops the run (tiles not started are skipped) and is returned.
+Status run_tiles(const std::vector<Tile>& tiles, int threads, const std::function<Status(const Tile&)>& work,
+                 const std::function<void()>& enter_worker = nullptr);
 
 }  // namespace facet

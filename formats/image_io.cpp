@@ -1,13 +1,20 @@
-// Image kind detection and decoding of every supported kind (PNG via libpng, the rest via OpenCV).
+// Image kind detection and decoding of every supported kind (PNG via libpng, the rest via OpenCV,
+// opened on first use: formats/opencv_decoder.h).
 #include "formats/image_io.h"
 
+#include <dlfcn.h>
+#include <unistd.h>
+
 #include <climits>
+#include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <new>
 #include <optional>
+#include <string>
+#include <vector>
 
-#include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
+#include "formats/opencv_decoder.h"
 
 namespace facet {
 namespace {
@@ -168,26 +175,48 @@ std::optional<Dimensions> peek_dimensions(ImageFileKind kind, const uint8_t* dat
   }
 }
 
-// ---- OpenCV --------------------------------------------------------------------------------
+// ---- OpenCV, opened on first use --------------------------------------------------------------
 
-template <typename Sample>
-void copy_mat_to_rgb_order(const cv::Mat& mat, Image* image) {
-  const int channels = image->channels;
-  // OpenCV stores colour as BGR(A); Facet images are RGB(A).
-  const bool swap_red_blue = channels >= 3;
-  for (uint32_t y = 0; y < image->height; ++y) {
-    const Sample* row = mat.ptr<Sample>(static_cast<int>(y));
-    uint16_t* out = image->samples.data() + size_t{y} * image->width * channels;
-    for (uint32_t x = 0; x < image->width; ++x) {
-      const Sample* pixel = row + size_t{x} * channels;
-      uint16_t* out_pixel = out + size_t{x} * channels;
-      for (int c = 0; c < channels; ++c) out_pixel[c] = pixel[c];
-      if (swap_red_blue) {
-        out_pixel[0] = pixel[2];
-        out_pixel[2] = pixel[0];
-      }
+struct OpencvModule {
+  FacetOpencvDecodeFn decode = nullptr;
+  FacetOpencvFreeFn free = nullptr;
+  std::string error;  // why it could not be opened
+};
+
+// libfacet-opencv.so: $FACET_OPENCV_MODULE, else beside the executable, in ../lib/facet/ from it
+// (installed), then in the build tree.
+const OpencvModule& opencv_module() {
+  static OpencvModule module;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    std::vector<std::string> candidates;
+    if (const char* env = std::getenv("FACET_OPENCV_MODULE")) candidates.emplace_back(env);
+    std::vector<char> self(4096);
+    const ssize_t n = readlink("/proc/self/exe", self.data(), self.size() - 1);
+    if (n > 0) {
+      std::string dir(self.data(), size_t(n));
+      dir = dir.substr(0, dir.rfind('/'));
+      candidates.push_back(dir + "/" FACET_OPENCV_MODULE);
+      candidates.push_back(dir + "/../lib/facet/" FACET_OPENCV_MODULE);
     }
-  }
+#ifdef FACET_BUILD_DIR
+    candidates.push_back(std::string(FACET_BUILD_DIR) + "/" FACET_OPENCV_MODULE);
+#endif
+    for (const std::string& path : candidates) {
+      void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+      if (!handle) {
+        const char* why = dlerror();
+        if (access(path.c_str(), F_OK) == 0) module.error += "\n  " + path + ": " + (why ? why : "cannot open");
+        continue;
+      }
+      module.decode = reinterpret_cast<FacetOpencvDecodeFn>(dlsym(handle, FACET_OPENCV_DECODE_SYMBOL));
+      module.free = reinterpret_cast<FacetOpencvFreeFn>(dlsym(handle, FACET_OPENCV_FREE_SYMBOL));
+      if (module.decode && module.free) return;
+      module.error += "\n  " + path + ": not Facet's OpenCV module";
+    }
+    if (module.error.empty()) module.error = " (" FACET_OPENCV_MODULE " not found; set FACET_OPENCV_MODULE)";
+  });
+  return module;
 }
 
 StatusOr<Image> decode_with_opencv(ImageFileKind kind, const uint8_t* data, size_t size) {
@@ -202,44 +231,26 @@ StatusOr<Image> decode_with_opencv(ImageFileKind kind, const uint8_t* data, size
   FACET_RETURN_ERROR_IF(size > static_cast<size_t>(INT_MAX), kLimitExceeded,
                         std::string(kind_name) + " file of " + std::to_string(size) +
                             " bytes is too large for OpenCV");
-
-  cv::Mat mat;
-  try {
-    const cv::Mat encoded(1, static_cast<int>(size), CV_8UC1, const_cast<uint8_t*>(data));
-    mat = cv::imdecode(encoded, cv::IMREAD_UNCHANGED);
-  } catch (const cv::Exception& e) {
-    return make_error(ErrorCode::kCorrupt,
-                      std::string(kind_name) + ": OpenCV cannot decode: " + e.what());
-  } catch (const std::bad_alloc&) {
-    return make_error(ErrorCode::kLimitExceeded,
-                      std::string(kind_name) + ": out of memory while decoding");
+  const OpencvModule& module = opencv_module();
+  FACET_RETURN_ERROR_IF(!module.decode, kUnsupported,
+                        std::string(kind_name) + " needs Facet's OpenCV module:" + module.error);
+  FacetOpencvImage decoded{};
+  char error[512] = {0};
+  const int result = module.decode(data, size, &decoded, error, sizeof error);
+  struct Release {
+    const OpencvModule& m;
+    FacetOpencvImage* image;
+    ~Release() { m.free(image); }
+  } release{module, &decoded};
+  switch (result) {
+    case 0: break;
+    case 2: return make_error(ErrorCode::kUnsupported, std::string(kind_name) + ": " + error);
+    case 3: return make_error(ErrorCode::kLimitExceeded, std::string(kind_name) + ": " + error);
+    default: return make_error(ErrorCode::kCorrupt, std::string(kind_name) + ": OpenCV cannot decode: " + error);
   }
-  FACET_RETURN_ERROR_IF(mat.empty() || mat.dims != 2, kCorrupt,
-                        std::string(kind_name) + ": cannot decode");
-
-  const int channels = mat.channels();
-  FACET_RETURN_ERROR_IF(channels < 1 || channels > 4, kUnsupported,
-                        std::string(kind_name) + " with " + std::to_string(channels) +
-                            " channels is not supported");
-  uint8_t bit_depth;
-  switch (mat.depth()) {
-    case CV_8U: bit_depth = 8; break;
-    case CV_16U: bit_depth = 16; break;
-    default:
-      return make_error(ErrorCode::kUnsupported,
-                        std::string(kind_name) + " with OpenCV sample depth " +
-                            std::to_string(mat.depth()) + " is not supported (only 8- and 16-bit "
-                            "unsigned integers)");
-  }
-
-  FACET_ASSIGN_OR_RETURN(Image image, make_image(static_cast<uint32_t>(mat.cols),
-                                                 static_cast<uint32_t>(mat.rows),
-                                                 static_cast<uint8_t>(channels), bit_depth));
-  if (bit_depth == 8) {
-    copy_mat_to_rgb_order<uint8_t>(mat, &image);
-  } else {
-    copy_mat_to_rgb_order<uint16_t>(mat, &image);
-  }
+  FACET_ASSIGN_OR_RETURN(Image image, make_image(decoded.width, decoded.height, static_cast<uint8_t>(decoded.channels),
+                                                 static_cast<uint8_t>(decoded.bit_depth)));
+  std::memcpy(image.samples.data(), decoded.samples, sizeof(uint16_t) * image.samples.size());
   return image;
 }
 

@@ -51,6 +51,13 @@ struct ModelConfig {
   static StatusOr<ModelConfig> from_metadata(const std::map<std::string, std::string>& metadata);
 };
 
+// Multiply-accumulates per input pixel of the three networks (encode: g_a + h_a + h_s and the
+// group context; decode: h_s, the group context and g_s), for reports.
+struct TransformCost {
+  double analysis_kmac_per_pixel = 0, synthesis_kmac_per_pixel = 0, hyper_kmac_per_pixel = 0;
+};
+TransformCost transform_cost(const ModelConfig& config);
+
 // A comma-separated lambda list ("0.0018,0.0035"), as in the metadata "facet.lambdas" and in
 // --lambdas, and of any list of numbers kept in metadata; each item must be a number with nothing
 // after it (the order is not checked: ModelConfig::validate does).

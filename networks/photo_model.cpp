@@ -264,26 +264,11 @@ ForwardResult PhotoModelImpl::forward_with_gains(const torch::Tensor& x, const t
 }
 
 ModelCost model_cost(PhotoModel& model) {
-  const ModelConfig& c = model->config();
-  const double n = c.n, m = c.m, hn = c.hyper_n;
+  const TransformCost t = transform_cost(model->config());
   ModelCost cost{};
-  // Per input pixel: a layer at stride s touches 1/s^2 of the pixels.
-  cost.analysis_kmac_per_pixel =
-      (3 * n * 25 / 4 + n * n * 25 / 16 + n * n * 25 / 64 + n * m * 25 / 256 +
-       n * n * (1.0 / 4 + 1.0 / 16 + 1.0 / 64)) / 1000;  // + GDN 1x1
-  cost.synthesis_kmac_per_pixel =
-      (m * 4 * n * 9 / 256 + n * 4 * n * 9 / 64 + n * 4 * n * 9 / 16 + n * 12 * 9 / 4 +
-       n * n * (1.0 / 64 + 1.0 / 16 + 1.0 / 4)) / 1000;
-  cost.hyper_kmac_per_pixel = (m * hn * 9 / 256 + hn * hn * 25 / 1024 + hn * hn * 25 / 4096 +  // h_a
-                               hn * 4 * hn * 9 / 4096 + hn * 4 * hn * 9 / 1024 + hn * 2 * m * 9 / 256) /
-                              1000;  // h_s
-  // The group context networks at latent resolution (1/256 of the pixels); encoder and decoder both run them.
-  for (int k = 0; k < c.coded_groups(); ++k) {
-    const int read = c.context_groups(k);
-    if (read == 0) continue;
-    const double in = 2.0 * c.coded_group_channels(k) + read * c.group_channels(), out = 2.0 * c.coded_group_channels(k);
-    cost.hyper_kmac_per_pixel += (in * c.context_channels * 9 + c.context_channels * out * 9) / 256 / 1000;
-  }
+  cost.analysis_kmac_per_pixel = t.analysis_kmac_per_pixel;
+  cost.synthesis_kmac_per_pixel = t.synthesis_kmac_per_pixel;
+  cost.hyper_kmac_per_pixel = t.hyper_kmac_per_pixel;
   cost.parameters = 0;
   for (const auto& p : model->parameters()) cost.parameters += p.numel();
   return cost;

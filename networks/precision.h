@@ -5,18 +5,9 @@
 #include <string>
 #include <torch/torch.h>
 
+#include "common/precision.h"
+
 namespace facet {
-
-// Arithmetic of the transforms' convolutions in training.
-enum class TransformPrecision {
-  kAuto,  // bf16 where the device runs it fast (a CPU with avx512_bf16 or amx_bf16, any CUDA GPU)
-  kFp32,  // the reference path
-  kBf16,  // autocast to bf16; weights, the hyperprior, likelihoods and the loss stay fp32
-};
-
-// The bf16-related flags of this CPU from /proc/cpuinfo ("avx512_bf16 amx_bf16 ..."), or "" when
-// it has none (or the file cannot be read).
-std::string cpu_bf16_flags();
 
 // kAuto resolved for `device`: kBf16 on CUDA and on CPUs whose flags name avx512_bf16 or amx_bf16.
 TransformPrecision resolve_precision(TransformPrecision requested, const torch::Device& device);

@@ -10,7 +10,7 @@ packages=(
   libpng-dev libzstd-dev libxxhash-dev
   libopencv-dev
   libcli11-dev nlohmann-json3-dev catch2 liblinear-dev
-  libtorch-dev libopenblas0-pthread
+  libtorch-dev libopenblas0-pthread libdnnl-dev
   libgloo-dev
   python3 python3-pil python3-numpy
   libjxl-tools libavif-bin

@@ -45,20 +45,20 @@ double psnr(const Image& a, const Image& b) {
 TEST_CASE("HyperSynthesisIsBitExactForAnyThreadCountAndMatchesLibTorch", "[codec]") {
   auto model = tiny_model(3);
   test::Rng rng(4);
-  const int zh = 3, zw = 5, hn = model->bundle.net->config().hyper_n;
+  const int zh = 3, zw = 5, hn = model->config().hyper_n;
   std::vector<int32_t> z(size_t(hn) * zh * zw);
   for (auto& v : z) v = int32_t(rng.below(9)) - 4;
-  auto one = run_hyper_synthesis(model->bundle.entropy.hyper_synthesis, z, zh, zw, 1);
+  auto one = run_hyper_synthesis(model->entropy.hyper_synthesis, z, zh, zw, 1);
   REQUIRE(one.ok());
   for (int threads : {2, 3, 7}) {
-    auto many = run_hyper_synthesis(model->bundle.entropy.hyper_synthesis, z, zh, zw, threads);
+    auto many = run_hyper_synthesis(model->entropy.hyper_synthesis, z, zh, zw, threads);
     REQUIRE(many.ok());
     CHECK(many->means.data == one->means.data);
     CHECK(many->indexes == one->indexes);
   }
   torch::NoGradGuard no_grad;
   auto zt = torch::tensor(std::vector<float>(z.begin(), z.end())).view({1, hn, zh, zw});
-  auto [mean, scale_raw] = model->bundle.net->hyper_synthesis(zt);
+  auto [mean, scale_raw] = (*libtorch_network(*model))->hyper_synthesis(zt);
   auto mean_c = mean.contiguous();
   const float* m = mean_c.data_ptr<float>();
   double worst = 0;
@@ -463,14 +463,14 @@ TEST_CASE("DecoderRefusesAnotherModelsFileAndDamagedFiles", "[codec]") {
 
 TEST_CASE("WeightsFileRoundTripKeepsTheModel", "[codec]") {
   auto model = tiny_model(9);
-  auto file = model_to_tensor_file(model->bundle.net, model->bundle.entropy.tables);
+  auto file = model_to_tensor_file((*libtorch_network(*model)), model->entropy.tables);
   REQUIRE(file.ok());
   auto again = model_from_tensor_file(*file);
   REQUIRE(again.ok());
-  auto a = model->bundle.net->named_parameters();
+  auto a = (*libtorch_network(*model))->named_parameters();
   auto b = again->net->named_parameters();
   for (const auto& item : a) CHECK(torch::equal(item.value(), b[item.key()]));
-  CHECK(again->entropy.hyper_synthesis.up1.weight == model->bundle.entropy.hyper_synthesis.up1.weight);
+  CHECK(again->entropy.hyper_synthesis.up1.weight == model->entropy.hyper_synthesis.up1.weight);
   // A missing tensor is named in the error.
   file->tensors.erase("g_a.0.weight");
   auto broken = model_from_tensor_file(*file);
@@ -480,9 +480,9 @@ TEST_CASE("WeightsFileRoundTripKeepsTheModel", "[codec]") {
 
 TEST_CASE("F16WeightsFileHoldsTheRoundedModel", "[codec]") {
   auto model = tiny_model(9);
-  PhotoModel& net = model->bundle.net;
+  PhotoModel& net = (*libtorch_network(*model));
   round_parameters_to_f16(*net);
-  auto file = model_to_tensor_file(net, model->bundle.entropy.tables, TensorDtype::kF16);
+  auto file = model_to_tensor_file(net, model->entropy.tables, TensorDtype::kF16);
   REQUIRE(file.ok());
   CHECK(file->tensors.at("g_a.0.weight").dtype == TensorDtype::kF16);
   CHECK(file->tensors.at("g_a.0.weight").data.size() == size_t(net->named_parameters()["g_a.0.weight"].numel()) * 2);

@@ -14,8 +14,12 @@
 #include <catch2/catch.hpp>
 
 namespace facet::test {
+namespace {
+// The codec tests run in a program that links LibTorch, as facet-torch does.
+[[maybe_unused]] const bool kLibTorchBackend = (use_libtorch_backend(), true);
+}  // namespace
 
-std::shared_ptr<CodecModel> untrained_model(const ModelConfig& config, uint64_t seed) {
+std::shared_ptr<CodecModel> untrained_model(const ModelConfig& config, uint64_t seed, TransformsBackend backend) {
   REQUIRE(config.validate().ok());
   torch::manual_seed(seed);
   PhotoModel net(config);
@@ -32,7 +36,7 @@ std::shared_ptr<CodecModel> untrained_model(const ModelConfig& config, uint64_t 
   REQUIRE(file.ok());
   auto bytes = encode_weights_file(*file, true);
   REQUIRE(bytes.ok());
-  auto model = load_codec_model_bytes(*bytes, config.model_id);
+  auto model = load_codec_model_bytes(*bytes, config.model_id, backend);
   REQUIRE(model.ok());
   return *model;
 }
@@ -58,7 +62,7 @@ std::shared_ptr<CodecModel> tiny_chroma_model(uint64_t seed) {
   c.lambdas = {0.005, 0.02};
   c.model_id = "tiny-factors";
   auto model = untrained_model(c, seed);
-  if (!model->bundle.entropy.tables.has_appearance() || model->is_sprites())
+  if (!model->entropy.tables.has_appearance() || model->is_sprites())
     throw std::logic_error("tiny_chroma_model: expected a photo model with appearance tables");
   return model;
 }

@@ -5,6 +5,8 @@
 #include <memory>
 
 #include "codec/codec.h"
+#include "torch_codec/libtorch_backend.h"
+#include "torch_codec/refine.h"
 #include "model/model_config.h"
 #include "formats/image.h"
 #include "train/crops.h"
@@ -12,8 +14,10 @@
 namespace facet::test {
 
 // A model with `config` and weights from torch::manual_seed(seed), its entropy tables baked and
-// loaded the way a weights file is (fails the current test if any step fails).
-std::shared_ptr<CodecModel> untrained_model(const ModelConfig& config, uint64_t seed);
+// loaded the way a weights file is (fails the current test if any step fails). The test binary
+// installs the LibTorch backend, so every model has its refiner (and sprites models load).
+std::shared_ptr<CodecModel> untrained_model(const ModelConfig& config, uint64_t seed,
+                                            TransformsBackend backend = TransformsBackend::kOnednn);
 
 // The top-left width x height pixels of corpus/kodim23-crop.png (8-bit RGB).
 Image corpus_image(uint32_t width, uint32_t height);

@@ -26,7 +26,7 @@ TEST_CASE("RefinedFilesDecodeEditAndAreTheSameForAnyThreadCount", "[codec][shipp
   CodecModel& model = **loaded;
   const Image image = test::corpus_image(160, 112);  // not a multiple of 64: padding excluded
   const double quality = 50;
-  const double lambda = lambda_at(model.bundle.net->config(), 0.5 * (model.bundle.net->config().rate_points() - 1));
+  const double lambda = lambda_at(model.config(), 0.5 * (model.config().rate_points() - 1));
   const int saved = at::get_num_threads();
 
   // Effort 1 against effort 3, tiles of 4 latents (6 tiles), so that the threads share them.

@@ -13,7 +13,7 @@
 #include "codec/codec.h"
 #include "bitstream/factor_edit.h"
 #include "networks/model_io.h"
-#include "codec/sprite_codec.h"
+#include "torch_codec/sprite_codec.h"
 #include "sprites/sprite_render.h"
 #include "sprites/sprites_codec_model.h"
 #include "sprites/sprites_model.h"

@@ -50,7 +50,7 @@ PhotoLatents latents_of(const Bytes& bytes, const CodecModel& model, std::set<st
   LatentDecodeOptions options;
   options.drop = std::move(drop);
   options.threads = threads;
-  auto latents = decode_photo_latents(file, model.bundle.entropy, options);
+  auto latents = decode_photo_latents(file, model.entropy, options);
   INFO(latents.status().to_string());
   REQUIRE(latents.ok());
   return *latents;
@@ -58,8 +58,8 @@ PhotoLatents latents_of(const Bytes& bytes, const CodecModel& model, std::set<st
 
 TEST_CASE("GroupContextIsBitExactForAnyThreadCountAndMatchesLibTorch", "[codec][context]") {
   auto model = test::untrained_model(context_config(), 5);
-  const ModelConfig& config = model->bundle.net->config();
-  REQUIRE(model->bundle.entropy.group_context.size() == 4);
+  const ModelConfig& config = model->config();
+  REQUIRE(model->entropy.group_context.size() == 4);
   const Image image = test::corpus_image(200, 136);
   CompressOptions options;
   options.quality = 70;
@@ -82,14 +82,14 @@ TEST_CASE("GroupContextIsBitExactForAnyThreadCountAndMatchesLibTorch", "[codec][
   const FactorEntry& hyper = file.header.factors[file.header.find("hyper")];
   auto z = decode_rans_stream(hyper, file.streams[file.header.find("hyper")],
                               channel_indexes(config.hyper_n, hyper.shape[1] * hyper.shape[2]),
-                              model->bundle.entropy.tables.z_tables);
+                              model->entropy.tables.z_tables);
   REQUIRE(z.ok());
   torch::NoGradGuard no_grad;
   auto zt = torch::tensor(std::vector<float>(z->begin(), z->end()))
                 .view({1, config.hyper_n, int64_t(hyper.shape[1]), int64_t(hyper.shape[2])});
-  auto [mean, raw] = model->bundle.net->hyper_synthesis(zt);
+  auto [mean, raw] = (*libtorch_network(*model))->hyper_synthesis(zt);
   auto y = torch::tensor(one.y_hat).view({1, config.m, one.latent_height, one.latent_width});
-  auto params = model->bundle.net->group_parameters(
+  auto params = (*libtorch_network(*model))->group_parameters(
       y, mean, raw, [](const torch::Tensor& v, const torch::Tensor& mu) { return torch::round(v - mu) + mu; });
   const double off_integer = (y - params.mean - torch::round(y - params.mean)).abs().max().item<double>();
   CHECK(off_integer < 1e-3);
@@ -99,7 +99,7 @@ TEST_CASE("GroupContextIsBitExactForAnyThreadCountAndMatchesLibTorch", "[codec][
 
 TEST_CASE("GroupContextDropsKeepTheKeptGroupsExact", "[codec][context]") {
   auto model = test::untrained_model(context_config(), 6);
-  const ModelConfig& config = model->bundle.net->config();
+  const ModelConfig& config = model->config();
   auto bytes = compress_image(test::corpus_image(128, 128), *model, CompressOptions{});
   REQUIRE(bytes.ok());
   const PhotoLatents full = latents_of(*bytes, *model);
@@ -130,19 +130,19 @@ TEST_CASE("GroupContextDropsKeepTheKeptGroupsExact", "[codec][context]") {
     CHECK(edited.code() == ErrorCode::kInvalidArgument);
     LatentDecodeOptions options;
     options.drop = {name};
-    CHECK(decode_photo_latents(file, model->bundle.entropy, options).status().code() == ErrorCode::kInvalidArgument);
+    CHECK(decode_photo_latents(file, model->entropy, options).status().code() == ErrorCode::kInvalidArgument);
   }
   // A file that lacks structure.1 but holds structure.2 (not made by Facet) is corrupt.
   FctFile hostile = file;
   const int at = hostile.header.find("structure.1");
   hostile.header.factors.erase(hostile.header.factors.begin() + at);
   hostile.streams.erase(hostile.streams.begin() + at);
-  CHECK(decode_photo_latents(hostile, model->bundle.entropy, LatentDecodeOptions{}).status().code() ==
+  CHECK(decode_photo_latents(hostile, model->entropy, LatentDecodeOptions{}).status().code() ==
         ErrorCode::kCorrupt);
   // So is one whose context list does not match the model's.
   FctFile lying = file;
   lying.header.factors[lying.header.find("structure.2")].context = {"hyper", "structure.1"};
-  CHECK(decode_photo_latents(lying, model->bundle.entropy, LatentDecodeOptions{}).status().code() ==
+  CHECK(decode_photo_latents(lying, model->entropy, LatentDecodeOptions{}).status().code() ==
         ErrorCode::kCorrupt);
 }
 

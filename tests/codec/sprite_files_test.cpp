@@ -12,7 +12,7 @@
 #include "codec/codec.h"
 #include "bitstream/factor_edit.h"
 #include "networks/model_io.h"
-#include "codec/sprite_codec.h"
+#include "torch_codec/sprite_codec.h"
 #include "sprites/sprite_render.h"
 #include "sprites/sprites_codec_model.h"
 #include "sprites/sprites_model.h"
@@ -110,7 +110,7 @@ TEST_CASE("BakingAnUntrainedSpritesModel", "[factors][sprites-codec]") {
   }
   // Whatever it stored, the model file round-trips and codes a sprite.
   auto model = sprites_codec_model(net, *info);
-  CHECK(model->sprites->info.stored.size() == info->stored.size());
+  CHECK(libtorch_sprites(*model)->info.stored.size() == info->stored.size());
   CHECK(model->global_factors().size() == info->stored.size());
   auto bytes = compress_image(sprite_image({2, 3, 10, 12, 20}), *model, CompressOptions{});
   REQUIRE(bytes.ok());
@@ -127,10 +127,10 @@ TEST_CASE("SpriteFilesStoreTheirLatentsAsEditableFactors", "[factors][sprites-co
   SpritesVae net(SpritesConfig{});
   const SpritesCodecInfo info = hand_made_info();
   auto model = sprites_codec_model(net, info);
-  REQUIRE(model->sprites->info.stored.size() == 2);
-  CHECK(model->sprites->info.stored[0].name == "posX");
-  CHECK(model->sprites->info.stored[1].latent == 4);
-  CHECK(model->sprites->info.stored[0].latent_by_value == info.stored[0].latent_by_value);
+  REQUIRE(libtorch_sprites(*model)->info.stored.size() == 2);
+  CHECK(libtorch_sprites(*model)->info.stored[0].name == "posX");
+  CHECK(libtorch_sprites(*model)->info.stored[1].latent == 4);
+  CHECK(libtorch_sprites(*model)->info.stored[0].latent_by_value == info.stored[0].latent_by_value);
 
   const Image sprite = sprite_image({1, 5, 0, 8, 24});
   auto bytes = compress_image(sprite, *model, CompressOptions{});
@@ -153,7 +153,7 @@ TEST_CASE("SpriteFilesStoreTheirLatentsAsEditableFactors", "[factors][sprites-co
   // The stored values are the encoder's posterior means, quantized.
   torch::Tensor x = torch::zeros({1, 1, 64, 64});
   for (size_t i = 0; i < kSpritePixels; ++i) x.data_ptr<float>()[i] = sprite.samples[i] ? 1.0f : 0.0f;
-  auto means = encode_sprite_means(model->sprites->net, x);
+  auto means = encode_sprite_means(libtorch_sprites(*model)->net, x);
   const auto globals = model->global_factors();
   REQUIRE(globals.size() == 2);
   for (size_t i = 0; i < 2; ++i) {
@@ -162,7 +162,7 @@ TEST_CASE("SpriteFilesStoreTheirLatentsAsEditableFactors", "[factors][sprites-co
     const double clamped = std::clamp(mean, -edge, edge);
     CHECK(std::fabs(read_global_factor(file, globals[i]).value() - clamped) <= 0.5 * info.stored[i].step + 1e-6);
   }
-  auto latents = sprite_latents(file, *model->sprites);
+  auto latents = sprite_latents(file, *libtorch_sprites(*model));
   REQUIRE(latents.ok());
   REQUIRE(latents->size() == 10);
   for (int j : {0, 2, 3, 5, 6, 7, 8, 9}) CHECK((*latents)[size_t(j)] == 0.0f);
@@ -172,14 +172,14 @@ TEST_CASE("SpriteFilesStoreTheirLatentsAsEditableFactors", "[factors][sprites-co
   check_binary_sprite(*out);
   {
     // The decode is the decoder's threshold at the file's latents.
-    const auto pixels = decode_sprite_pixels(*model->sprites, *latents);
+    const auto pixels = decode_sprite_pixels(*libtorch_sprites(*model), *latents);
     for (size_t i = 0; i < kSpritePixels; ++i) REQUIRE(out->samples[i] == (pixels[i] ? 255 : 0));
   }
 
   // Edit a stored latent directly (stored units) and through its factor's unit.
   REQUIRE(write_global_factor(file, globals[0], 1.3).ok());
   CHECK(std::fabs(read_global_factor(file, globals[0]).value() - 1.3) <= 0.5 * globals[0].step + 1e-9);
-  CHECK(std::fabs(sprite_latents(file, *model->sprites).value()[1] - 1.3) <= 0.5 * globals[0].step + 1e-6);
+  CHECK(std::fabs(sprite_latents(file, *libtorch_sprites(*model)).value()[1] - 1.3) <= 0.5 * globals[0].step + 1e-6);
   REQUIRE(edit_factors(file, globals, {*parse_factor_setting("posX=0.25")}, {}).ok());
   // posX 0.25 is latent -1.5 + 3 * 0.25 = -0.75 on the hand-made curve; back within half a step.
   const double stored = read_global_factor(file, globals[0]).value();
@@ -196,7 +196,7 @@ TEST_CASE("SpriteFilesStoreTheirLatentsAsEditableFactors", "[factors][sprites-co
   REQUIRE(dropped.ok());
   FctFile dropped_file = read_fct(dropped->data(), dropped->size()).value();
   CHECK(dropped_file.header.find("shape") < 0);
-  CHECK(sprite_latents(dropped_file, *model->sprites).value()[4] == 0.0f);
+  CHECK(sprite_latents(dropped_file, *libtorch_sprites(*model)).value()[4] == 0.0f);
   auto a = decompress_image(dropped->data(), dropped->size(), *model, DecompressOptions{});
   DecompressOptions drop;
   drop.drop = {"shape"};

@@ -141,10 +141,10 @@ TEST_CASE("SynthesisRateScalesStartAsIdentityTrainAndReachTheDecoder", "[layers]
   REQUIRE(again.ok());
   CHECK(again->synthesis_rate_scales);
   CHECK_FALSE(ModelConfig::from_metadata(ModelConfig().to_metadata())->synthesis_rate_scales);
-  auto codec_model = test::untrained_model(c, 4);
+  auto codec_model = test::untrained_model(c, 4, TransformsBackend::kLibTorch);  // the net is changed below
   {
     torch::NoGradGuard no_grad;
-    codec_model->bundle.net->log_synthesis_scales.fill_(std::log(0.5));  // every scale halves
+    (*libtorch_network(*codec_model))->log_synthesis_scales.fill_(std::log(0.5));  // every scale halves
   }
   const Image image = test::corpus_image(64, 64);
   CompressOptions options;
@@ -154,7 +154,7 @@ TEST_CASE("SynthesisRateScalesStartAsIdentityTrainAndReachTheDecoder", "[layers]
   auto scaled = decompress_image(file->data(), file->size(), *codec_model, DecompressOptions());
   {
     torch::NoGradGuard no_grad;
-    codec_model->bundle.net->log_synthesis_scales.zero_();
+    (*libtorch_network(*codec_model))->log_synthesis_scales.zero_();
   }
   auto plain = decompress_image(file->data(), file->size(), *codec_model, DecompressOptions());
   REQUIRE(scaled.ok());

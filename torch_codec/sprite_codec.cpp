@@ -1,5 +1,5 @@
 // Sprite files.
-#include "codec/sprite_codec.h"
+#include "torch_codec/sprite_codec.h"
 
 #include <algorithm>
 #include <cmath>

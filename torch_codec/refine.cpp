@@ -1,4 +1,5 @@
-#include "codec/refine.h"
+// Encoder effort: the latents refined by Adam on each coding tile.
+#include "torch_codec/refine.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,7 +7,7 @@
 #include <mutex>
 
 #include "model/model_config.h"
-#include "codec/tiles.h"
+#include "torch_codec/torch_tiles.h"
 
 namespace facet {
 
@@ -81,7 +82,7 @@ StatusOr<torch::Tensor> refine_latents(PhotoModel& net, const torch::Tensor& x, 
   const int lh = int(y.size(2)), lw = int(y.size(3)), s = kLatentStride;
   const auto tiles = plan_tiles(lh, lw, tile_latents);
   std::mutex progress_mutex;
-  Status status = run_tiles(tiles, threads, precision, [&](const Tile& t) {
+  Status status = run_torch_tiles(tiles, threads, precision, [&](const Tile& t) {
     const int index = int(&t - tiles.data());
     auto region = [&](const torch::Tensor& a) { return a.slice(2, t.y0, t.y1).slice(3, t.x0, t.x1); };
     const int oy = t.ty - t.y0, ox = t.tx - t.x0;
@@ -165,6 +166,24 @@ StatusOr<torch::Tensor> refine_latents(PhotoModel& net, const torch::Tensor& x, 
   }, TileGradients::kOn);
   FACET_RETURN_IF_ERROR(status);
   return refined;
+}
+
+StatusOr<std::vector<float>> TorchRefiner::refine(const RefineInput& in, int effort, int tile_latents, int threads,
+                                                  TransformPrecision precision, const RefineProgressFn& progress) {
+  const ModelConfig& config = net_->config();
+  const int lh = in.height / kLatentStride, lw = in.width / kLatentStride;
+  torch::Tensor x, y, z;
+  FACET_RETURN_IF_ERROR(guard_torch([&]() -> Status {
+    x = torch::from_blob(const_cast<float*>(in.x->data()), {1, 3, in.height, in.width}, torch::kFloat32);
+    y = torch::from_blob(const_cast<float*>(in.y->data()), {1, config.m, lh, lw}, torch::kFloat32);
+    z = torch::from_blob(const_cast<int32_t*>(in.z->data()), {1, config.hyper_n, lh / 4, lw / 4}, torch::kInt32);
+    return ok_status();
+  }));
+  FACET_ASSIGN_OR_RETURN(torch::Tensor refined,
+                         refine_latents(net_, x, in.image_height, in.image_width, y, z, in.position,
+                                        effort_settings(effort), tile_latents, threads, precision, progress));
+  refined = refined.contiguous();
+  return std::vector<float>(refined.data_ptr<float>(), refined.data_ptr<float>() + refined.numel());
 }
 
 }  // namespace facet

@@ -1,22 +1,17 @@
 // Encoder effort: refines the latents of one image at encode time (the amortization gap of the
-// analysis transform). The decoder and the container are unchanged: a refined file is an ordinary
-// file whose latents were chosen by optimization rather than by the analysis transform alone.
+// analysis transform), with LibTorch's gradients. The decoder and the container are unchanged: a
+// refined file is an ordinary file whose latents were chosen by optimization rather than by the
+// analysis transform alone.
 #pragma once
-
-#include <functional>
 
 #include <torch/torch.h>
 
+#include "codec/effort.h"
 #include "networks/photo_model.h"
 #include "networks/precision.h"
 #include "common/status.h"
 
 namespace facet {
-
-// Effort levels of `facet compress --effort`: 1 is the analysis transform alone (the fast
-// default); each higher level refines for more iterations.
-constexpr int kMinEffort = 1;
-constexpr int kMaxEffort = 4;
 
 struct RefineSettings {
   int iterations = 0;          // Adam steps on the latents (0: no refinement)
@@ -27,14 +22,6 @@ RefineSettings effort_settings(int effort);
 // The rate-distortion weight of a continuous rate position t in [0, rate_points - 1]: the trained
 // points' lambdas interpolated log-linearly (as the gains are).
 double lambda_at(const ModelConfig& config, double position);
-
-// Progress of one tile, reported every few iterations and at its end (from the worker threads,
-// one call at a time).
-struct RefineProgress {
-  int tile, tiles, iteration, iterations;
-  double bpp, psnr;  // the tile's own part: the latents' estimated rate (not the hyper stream's) and PSNR
-};
-using RefineProgressFn = std::function<void(const RefineProgress&)>;
 
 // Refines the gained latents y ([1, M, H/16, W/16], analysis times gain) of the padded image x
 // ([1, 3, H, W] in [0, 1], of which the top-left image_h x image_w pixels are the image) for the
@@ -51,5 +38,18 @@ StatusOr<torch::Tensor> refine_latents(PhotoModel& net, const torch::Tensor& x, 
                                        const torch::Tensor& y, const torch::Tensor& z_hat, double position,
                                        const RefineSettings& settings, int tile_latents, int threads,
                                        TransformPrecision precision, const RefineProgressFn& progress = nullptr);
+
+// refine_latents behind codec/effort.h's interface (what a loaded model's refiner is in a program
+// that links LibTorch).
+class TorchRefiner final : public LatentRefiner {
+ public:
+  explicit TorchRefiner(PhotoModel net) : net_(std::move(net)) {}
+  PhotoModel& net() { return net_; }
+  StatusOr<std::vector<float>> refine(const RefineInput& in, int effort, int tile_latents, int threads,
+                                      TransformPrecision precision, const RefineProgressFn& progress) override;
+
+ private:
+  PhotoModel net_;
+};
 
 }  // namespace facet

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "bitstream/factor_edit.h"
+#include "codec/codec.h"
 #include "sprites/sprites_codec_model.h"
 #include "common/bytes.h"
 #include "formats/image.h"
@@ -23,5 +24,21 @@ std::vector<GlobalFactorModel> sprite_global_factors(const SpritesBundle& model)
 
 // Binary pixels (0/1, 64x64) decoded from a latent vector.
 std::vector<uint8_t> decode_sprite_pixels(const SpritesBundle& model, const std::vector<float>& z);
+
+// A sprites model's codec behind codec/codec.h's interface (what a loaded sprites model holds).
+class TorchSpritesCodec final : public SpritesCodec {
+ public:
+  explicit TorchSpritesCodec(SpritesBundle bundle) : bundle_(std::move(bundle)) {}
+  const std::string& model_id() const override { return bundle_.net->config().model_id; }
+  std::vector<GlobalFactorModel> global_factors() const override { return sprite_global_factors(bundle_); }
+  StatusOr<Bytes> compress(const Image& image, uint64_t model_hash) override {
+    return compress_sprite(image, bundle_, model_hash);
+  }
+  StatusOr<Image> decompress(const FctFile& file) override { return decompress_sprite(file, bundle_); }
+  SpritesBundle& bundle() { return bundle_; }
+
+ private:
+  SpritesBundle bundle_;
+};
 
 }  // namespace facet

@@ -1,0 +1,415 @@
+// The photo model's transforms on oneDNN: convolutions with fused post-ops in channels-last
+// layout, GDN as a 1x1 convolution of x^2 followed by a square root (or its inverse) and a product
+// fused into it, sub-pixel upsampling as a convolution and a pixel shuffle.
+#include "engine/photo_engine.h"
+
+#include <dnnl.hpp>
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <tuple>
+#include <unordered_map>
+
+#include "model/entropy_model.h"
+
+namespace facet {
+namespace {
+
+using dt = dnnl::memory::data_type;
+using tag = dnnl::memory::format_tag;
+using dims = dnnl::memory::dims;
+
+// oneDNN (OpenMP runtime) at one thread on the calling thread for the lifetime of the guard: its
+// kernels then split no reduction over threads, so a tile's numbers are fixed.
+class OneOmpThread {
+ public:
+  OneOmpThread() : saved_(omp_get_max_threads()) { omp_set_num_threads(1); }
+  ~OneOmpThread() { omp_set_num_threads(saved_); }
+  OneOmpThread(const OneOmpThread&) = delete;
+  OneOmpThread& operator=(const OneOmpThread&) = delete;
+
+ private:
+  int saved_;
+};
+
+struct ConvWeights {
+  int in = 0, out = 0, kernel = 0, stride = 1;
+  std::vector<float> weight;  // [out, in, kernel, kernel]
+  std::vector<float> bias;    // [out]
+};
+
+// What a layer computes after its convolution.
+enum class LayerKind { kConv, kConvRelu, kGdn, kInverseGdn };
+
+struct Primitive {
+  dnnl::convolution_forward::primitive_desc pd;
+  dnnl::primitive conv;
+  dnnl::primitive square;  // GDNs: x -> x^2, the convolution's input
+  dnnl::memory weights;    // in the convolution's layout
+  dnnl::memory bias;
+};
+dt data_type_of(TransformPrecision p) { return p == TransformPrecision::kBf16 ? dt::bf16 : dt::f32; }
+size_t element_size(dt t) { return t == dt::bf16 ? 2 : 4; }
+
+StatusOr<std::vector<float>> floats_of(const TensorFile& file, const std::string& name,
+                                       const std::vector<int64_t>& shape) {
+  auto it = file.tensors.find(name);
+  FACET_RETURN_ERROR_IF(it == file.tensors.end(), kCorrupt, "the model has no parameter " + name);
+  FACET_RETURN_ERROR_IF(it->second.shape != shape, kCorrupt, "parameter " + name + " has an unexpected shape");
+  return tensor_as_floats(it->second);
+}
+
+StatusOr<ConvWeights> conv_weights(const TensorFile& file, const std::string& prefix, int in, int out, int kernel,
+                                   int stride) {
+  ConvWeights w;
+  w.in = in;
+  w.out = out;
+  w.kernel = kernel;
+  w.stride = stride;
+  FACET_ASSIGN_OR_RETURN(w.weight, floats_of(file, prefix + ".weight", {out, in, kernel, kernel}));
+  FACET_ASSIGN_OR_RETURN(w.bias, floats_of(file, prefix + ".bias", {out}));
+  return w;
+}
+
+// GDN's effective parameters as a 1x1 convolution of x^2: gamma [c, c] as its weight, beta as its
+// bias (networks/layers.cpp: beta = max(p, 1e-3)^2, gamma = max(p, 2^-18)^2 - 2^-36, in float).
+StatusOr<ConvWeights> gdn_weights(const TensorFile& file, const std::string& prefix, int channels) {
+  ConvWeights w;
+  w.in = w.out = channels;
+  w.kernel = 1;
+  FACET_ASSIGN_OR_RETURN(std::vector<float> beta, floats_of(file, prefix + ".beta", {channels}));
+  FACET_ASSIGN_OR_RETURN(std::vector<float> gamma, floats_of(file, prefix + ".gamma", {channels, channels}));
+  const float beta_bound = 1e-3f, gamma_bound = std::ldexp(1.0f, -18), pedestal = std::ldexp(1.0f, -36);
+  for (float& b : beta) {
+    const float v = std::max(b, beta_bound);
+    b = v * v;
+  }
+  for (float& g : gamma) {
+    const float v = std::max(g, gamma_bound);
+    g = v * v - pedestal;
+  }
+  w.weight = std::move(gamma);
+  w.bias = std::move(beta);
+  return w;
+}
+
+// Sub-pixel rearrangement of a channels-last tensor: channel c * 4 + dy * 2 + dx of (y, x) goes to
+// channel c of (2y + dy, 2x + dx), as torch::pixel_shuffle(., 2) does on NCHW.
+void pixel_shuffle(const uint8_t* src, int channels, int h, int w, size_t element, uint8_t* dst) {
+  const size_t in_pixel = size_t(4) * channels * element, out_pixel = size_t(channels) * element;
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) {
+      const uint8_t* s = src + (size_t(y) * w + x) * in_pixel;
+      for (int dy = 0; dy < 2; ++dy)
+        for (int dx = 0; dx < 2; ++dx) {
+          uint8_t* d = dst + (size_t(2 * y + dy) * (2 * w) + (2 * x + dx)) * out_pixel;
+          const int sub = dy * 2 + dx;
+          if (element == 4) {
+            const float* sf = reinterpret_cast<const float*>(s);
+            float* df = reinterpret_cast<float*>(d);
+            for (int c = 0; c < channels; ++c) df[c] = sf[c * 4 + sub];
+          } else {
+            const uint16_t* sh = reinterpret_cast<const uint16_t*>(s);
+            uint16_t* dh = reinterpret_cast<uint16_t*>(d);
+            for (int c = 0; c < channels; ++c) dh[c] = sh[c * 4 + sub];
+          }
+        }
+    }
+}
+
+}  // namespace
+
+struct PhotoEngine::Impl {
+  ModelConfig config;
+  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+  // Layers, in one list: g_a's 4 convolutions and 3 GDNs, g_s's 4 upsampling convolutions and 3
+  // inverse GDNs, h_a's 3 convolutions.
+  std::vector<ConvWeights> layers;
+  std::vector<LayerKind> kinds;
+  int ga_conv[4], ga_gdn[3], gs_conv[4], gs_gdn[3], ha_conv[3];
+  std::vector<float> log_gains, log_inverse_gains, log_synthesis_scales;  // [rate_points, ...]
+
+  // Primitives by (layer, input height, input width, data type, scaled).
+  std::mutex mutex;
+  std::map<std::tuple<int, int, int, int, bool>, std::shared_ptr<Primitive>> cache;
+  // Each layer's weights in the layouts its primitives asked for (usually one).
+  std::vector<std::vector<std::pair<dnnl::memory::desc, dnnl::memory>>> reordered;
+
+  int add(ConvWeights w, LayerKind kind) {
+    layers.push_back(std::move(w));
+    kinds.push_back(kind);
+    reordered.emplace_back();
+    return int(layers.size()) - 1;
+  }
+
+  // The primitive of `layer` for a [1, in, h, w] channels-last input of type t; `scaled`: an
+  // inverse GDN whose output is multiplied by the rate's channel scales.
+  StatusOr<std::shared_ptr<Primitive>> primitive(int layer, int h, int w, dt t, bool scaled) {
+    std::lock_guard<std::mutex> lock(mutex);
+    const auto key = std::make_tuple(layer, h, w, int(t), scaled);
+    auto found = cache.find(key);
+    if (found != cache.end()) return found->second;
+    const ConvWeights& cw = layers[layer];
+    const LayerKind kind = kinds[layer];
+    const int pad = cw.kernel / 2;
+    const int oh = (h + 2 * pad - cw.kernel) / cw.stride + 1, ow = (w + 2 * pad - cw.kernel) / cw.stride + 1;
+    FACET_RETURN_ERROR_IF(oh < 1 || ow < 1, kInvalidArgument, "a tile too small for the transforms");
+    const dims pad_l = {pad, pad};
+    const dims pad_r = {(oh - 1) * cw.stride + cw.kernel - h - pad, (ow - 1) * cw.stride + cw.kernel - w - pad};
+    dnnl::memory::desc src_md({1, cw.in, h, w}, t, tag::nhwc);
+    dnnl::memory::desc dst_md({1, cw.out, oh, ow}, t, tag::nhwc);
+    dnnl::memory::desc weights_md({cw.out, cw.in, cw.kernel, cw.kernel}, t, tag::any);
+    dnnl::memory::desc bias_md({cw.out}, dt::f32, tag::x);
+    dnnl::post_ops ops;
+    switch (kind) {
+      case LayerKind::kConv: break;
+      case LayerKind::kConvRelu: ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f); break;
+      case LayerKind::kGdn:  // x / sqrt(norm)
+        ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_pow, 1.0f, -0.5f);
+        ops.append_binary(dnnl::algorithm::binary_mul, dst_md);
+        break;
+      case LayerKind::kInverseGdn:  // x * sqrt(norm) (* the rate's channel scales)
+        ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_sqrt, 0.0f, 0.0f);
+        ops.append_binary(dnnl::algorithm::binary_mul, dst_md);
+        if (scaled)
+          ops.append_binary(dnnl::algorithm::binary_mul, dnnl::memory::desc({1, cw.out, 1, 1}, dt::f32, tag::nchw));
+        break;
+    }
+    dnnl::primitive_attr attr;
+    attr.set_post_ops(ops);
+    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    auto entry = std::make_shared<Primitive>();
+    try {
+      dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                                           src_md, weights_md, bias_md, dst_md, {cw.stride, cw.stride}, pad_l, pad_r);
+      entry->pd = dnnl::convolution_forward::primitive_desc(desc, attr, engine);
+      entry->conv = dnnl::convolution_forward(entry->pd);
+      if (kind == LayerKind::kGdn || kind == LayerKind::kInverseGdn) {
+        dnnl::eltwise_forward::desc sq(dnnl::prop_kind::forward_inference, dnnl::algorithm::eltwise_square, src_md,
+                                       0.0f, 0.0f);
+        entry->square = dnnl::eltwise_forward(dnnl::eltwise_forward::primitive_desc(sq, engine));
+      }
+      // The weights in the primitive's layout: reordered once per layout.
+      auto& known = reordered[layer];
+      const dnnl::memory::desc want = entry->pd.weights_desc();
+      auto same = std::find_if(known.begin(), known.end(), [&](const auto& k) { return k.first == want; });
+      if (same == known.end()) {
+        dnnl::memory plain({{cw.out, cw.in, cw.kernel, cw.kernel}, dt::f32, tag::oihw}, engine,
+                           const_cast<float*>(cw.weight.data()));
+        dnnl::memory mem(want, engine);
+        dnnl::stream stream(engine);
+        dnnl::reorder(plain, mem).execute(stream, plain, mem);
+        stream.wait();
+        known.emplace_back(want, mem);
+        same = known.end() - 1;
+      }
+      entry->weights = same->second;
+      entry->bias = dnnl::memory(bias_md, engine, const_cast<float*>(cw.bias.data()));
+    } catch (const dnnl::error& e) {
+      return make_error(ErrorCode::kUnsupported,
+                        std::string("oneDNN cannot run layer ") + std::to_string(layer) + ": " + e.what());
+    }
+    cache.emplace(key, entry);
+    return entry;
+  }
+
+  // Runs `layer` on src ([1, in, h, w] channels-last). scales: an inverse GDN's channel scales,
+  // or null.
+  StatusOr<dnnl::memory> run(int layer, const dnnl::memory& src, dnnl::stream& stream,
+                             const float* scales = nullptr) {
+    const dnnl::memory::desc md = src.get_desc();
+    const int h = int(md.dims()[2]), w = int(md.dims()[3]);
+    FACET_ASSIGN_OR_RETURN(std::shared_ptr<Primitive> p, primitive(layer, h, w, md.data_type(), scales != nullptr));
+    try {
+      dnnl::memory dst(p->pd.dst_desc(), engine);
+      dnnl::memory scratch(p->pd.scratchpad_desc(), engine);
+      std::unordered_map<int, dnnl::memory> args = {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, p->weights},
+                                                    {DNNL_ARG_BIAS, p->bias}, {DNNL_ARG_DST, dst},
+                                                    {DNNL_ARG_SCRATCHPAD, scratch}};
+      dnnl::memory squared, scale_memory;
+      if (kinds[layer] == LayerKind::kGdn || kinds[layer] == LayerKind::kInverseGdn) {
+        // The convolution reads x^2; its first binary post-op multiplies by x itself.
+        squared = dnnl::memory(md, engine);
+        p->square.execute(stream, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, squared}});
+        args[DNNL_ARG_SRC] = squared;
+        args[DNNL_ARG_ATTR_MULTIPLE_POST_OP(1) | DNNL_ARG_SRC_1] = src;
+        if (scales) {
+          scale_memory = dnnl::memory({{1, layers[layer].out, 1, 1}, dt::f32, tag::nchw}, engine,
+                                      const_cast<float*>(scales));
+          args[DNNL_ARG_ATTR_MULTIPLE_POST_OP(2) | DNNL_ARG_SRC_1] = scale_memory;
+        }
+      }
+      p->conv.execute(stream, args);
+      stream.wait();
+      return dst;
+    } catch (const dnnl::error& e) {
+      return make_error(ErrorCode::kInternal, std::string("oneDNN: ") + e.what());
+    } catch (const std::bad_alloc&) {
+      return make_error(ErrorCode::kLimitExceeded, "out of memory");
+    }
+  }
+
+  // A planar float [c, h, w] array into a [1, c, h, w] channels-last tensor of type t, and back.
+  dnnl::memory from_planar(const float* data, int c, int h, int w, dt t, dnnl::stream& stream) {
+    dnnl::memory plain({{1, c, h, w}, dt::f32, tag::nchw}, engine, const_cast<float*>(data));
+    dnnl::memory out({{1, c, h, w}, t, tag::nhwc}, engine);
+    dnnl::reorder(plain, out).execute(stream, plain, out);
+    stream.wait();
+    return out;
+  }
+  void to_planar(const dnnl::memory& src, float* data, dnnl::stream& stream) {
+    const dims d = src.get_desc().dims();
+    dnnl::memory plain({d, dt::f32, tag::nchw}, engine, data), from = src;
+    dnnl::reorder(from, plain).execute(stream, from, plain);
+    stream.wait();
+  }
+
+  dnnl::memory shuffle(const dnnl::memory& src) {
+    const dnnl::memory::desc md = src.get_desc();
+    const int c = int(md.dims()[1]) / 4, h = int(md.dims()[2]), w = int(md.dims()[3]);
+    dnnl::memory out({{1, c, 2 * h, 2 * w}, md.data_type(), tag::nhwc}, engine);
+    pixel_shuffle(static_cast<const uint8_t*>(src.get_data_handle()), c, h, w, element_size(md.data_type()),
+                  static_cast<uint8_t*>(out.get_data_handle()));
+    return out;
+  }
+
+  std::vector<float> interpolated_exp(const std::vector<float>& table, int width, double t) const {
+    const int last = config.rate_points() - 1;
+    std::vector<float> out(static_cast<size_t>(width));
+    if (table.empty()) return {};
+    if (last == 0) {
+      for (int k = 0; k < width; ++k) out[k] = std::exp(table[k]);
+      return out;
+    }
+    t = std::min<double>(std::max(t, 0.0), last);
+    const int i = std::min(int(std::floor(t)), last - 1);
+    const float f = float(t - i), g = float(1 - (t - i));
+    for (int k = 0; k < width; ++k)
+      out[k] = std::exp(g * table[size_t(i) * width + k] + f * table[size_t(i + 1) * width + k]);
+    return out;
+  }
+};
+
+PhotoEngine::PhotoEngine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+PhotoEngine::~PhotoEngine() = default;
+
+const ModelConfig& PhotoEngine::config() const { return impl_->config; }
+
+StatusOr<std::shared_ptr<PhotoEngine>> PhotoEngine::create(const TensorFile& file, const ModelConfig& config) {
+  FACET_RETURN_IF_ERROR(config.validate());
+  auto impl = std::make_unique<Impl>();
+  impl->config = config;
+  const int n = config.n, m = config.m, hn = config.hyper_n, r = config.rate_points();
+  try {
+    impl->engine = dnnl::engine(dnnl::engine::kind::cpu, 0);
+  } catch (const dnnl::error& e) {
+    return make_error(ErrorCode::kInternal, std::string("oneDNN: no CPU engine: ") + e.what());
+  }
+  // g_a: conv 5x5/2, GDN, conv, GDN, conv, GDN, conv (to m).
+  const int ga_in[4] = {3, n, n, n}, ga_out[4] = {n, n, n, m};
+  for (int k = 0; k < 4; ++k) {
+    FACET_ASSIGN_OR_RETURN(ConvWeights c, conv_weights(file, "g_a." + std::to_string(2 * k), ga_in[k], ga_out[k], 5, 2));
+    impl->ga_conv[k] = impl->add(std::move(c), LayerKind::kConv);
+    if (k == 3) break;
+    FACET_ASSIGN_OR_RETURN(ConvWeights g, gdn_weights(file, "g_a." + std::to_string(2 * k + 1), n));
+    impl->ga_gdn[k] = impl->add(std::move(g), LayerKind::kGdn);
+  }
+  // g_s: (conv 3x3 to 4 x, pixel shuffle, inverse GDN) x 3, conv 3x3 to 12, pixel shuffle.
+  const int gs_in[4] = {m, n, n, n}, gs_out[4] = {4 * n, 4 * n, 4 * n, 12};
+  for (int k = 0; k < 4; ++k) {
+    FACET_ASSIGN_OR_RETURN(ConvWeights c,
+                           conv_weights(file, "g_s." + std::to_string(2 * k) + ".conv", gs_in[k], gs_out[k], 3, 1));
+    impl->gs_conv[k] = impl->add(std::move(c), LayerKind::kConv);
+    if (k == 3) break;
+    FACET_ASSIGN_OR_RETURN(ConvWeights g, gdn_weights(file, "g_s." + std::to_string(2 * k + 1), n));
+    impl->gs_gdn[k] = impl->add(std::move(g), LayerKind::kInverseGdn);
+  }
+  // h_a: conv 3x3 + ReLU, conv 5x5/2 + ReLU, conv 5x5/2.
+  const int ha_in[3] = {m, hn, hn}, ha_kernel[3] = {3, 5, 5}, ha_stride[3] = {1, 2, 2};
+  for (int k = 0; k < 3; ++k) {
+    FACET_ASSIGN_OR_RETURN(ConvWeights c,
+                           conv_weights(file, "h_a." + std::to_string(2 * k), ha_in[k], hn, ha_kernel[k], ha_stride[k]));
+    impl->ha_conv[k] = impl->add(std::move(c), k < 2 ? LayerKind::kConvRelu : LayerKind::kConv);
+  }
+  FACET_ASSIGN_OR_RETURN(impl->log_gains, floats_of(file, "log_gains", {r, m}));
+  FACET_ASSIGN_OR_RETURN(impl->log_inverse_gains, floats_of(file, "log_inverse_gains", {r, m}));
+  if (config.synthesis_rate_scales) {
+    FACET_ASSIGN_OR_RETURN(impl->log_synthesis_scales, floats_of(file, "log_synthesis_scales", {r, 3 * n}));
+  }
+  return std::shared_ptr<PhotoEngine>(new PhotoEngine(std::move(impl)));
+}
+
+Status PhotoEngine::check_precision(TransformPrecision precision) {
+  if (precision != TransformPrecision::kBf16) return ok_status();
+  const std::string flags = cpu_bf16_flags();
+  FACET_RETURN_ERROR_IF(flags.find("avx512_bf16") == std::string::npos && flags.find("amx_bf16") == std::string::npos,
+                        kUnsupported, "bf16 needs a CPU with avx512_bf16 or AMX (this one has neither): use fp32");
+  return ok_status();
+}
+
+Status PhotoEngine::analysis(const float* x, int h, int w, TransformPrecision precision, float* y) const {
+  FACET_RETURN_IF_ERROR(check_precision(precision));
+  FACET_RETURN_ERROR_IF(h < 16 || w < 16 || h % 16 || w % 16, kInvalidArgument,
+                        "the analysis needs sides that are multiples of 16");
+  OneOmpThread one;
+  Impl& e = *impl_;
+  dnnl::stream stream(e.engine);
+  dnnl::memory a = e.from_planar(x, 3, h, w, data_type_of(precision), stream);
+  for (int k = 0; k < 4; ++k) {
+    FACET_ASSIGN_OR_RETURN(a, e.run(e.ga_conv[k], a, stream));
+    if (k < 3) {
+      FACET_ASSIGN_OR_RETURN(a, e.run(e.ga_gdn[k], a, stream));
+    }
+  }
+  e.to_planar(a, y, stream);
+  return ok_status();
+}
+
+Status PhotoEngine::hyper_analysis(const float* y, int lh, int lw, float* z) const {
+  FACET_RETURN_ERROR_IF(lh < 4 || lw < 4 || lh % 4 || lw % 4, kInvalidArgument,
+                        "the hyper-analysis needs sides that are multiples of 4");
+  OneOmpThread one;
+  Impl& e = *impl_;
+  dnnl::stream stream(e.engine);
+  dnnl::memory a = e.from_planar(y, e.config.m, lh, lw, dt::f32, stream);
+  for (int k = 0; k < 3; ++k) {
+    FACET_ASSIGN_OR_RETURN(a, e.run(e.ha_conv[k], a, stream));
+  }
+  e.to_planar(a, z, stream);
+  return ok_status();
+}
+
+Status PhotoEngine::synthesis(const float* y_hat, int lh, int lw, const std::vector<float>& scales,
+                              TransformPrecision precision, float* x) const {
+  FACET_RETURN_IF_ERROR(check_precision(precision));
+  FACET_RETURN_ERROR_IF(lh < 1 || lw < 1, kInvalidArgument, "empty latents");
+  Impl& e = *impl_;
+  FACET_RETURN_ERROR_IF(!scales.empty() && scales.size() != size_t(3) * e.config.n, kInvalidArgument,
+                        "synthesis scales of the wrong size");
+  OneOmpThread one;
+  dnnl::stream stream(e.engine);
+  dnnl::memory a = e.from_planar(y_hat, e.config.m, lh, lw, data_type_of(precision), stream);
+  for (int k = 0; k < 4; ++k) {
+    FACET_ASSIGN_OR_RETURN(a, e.run(e.gs_conv[k], a, stream));
+    a = e.shuffle(a);
+    if (k < 3) {
+      FACET_ASSIGN_OR_RETURN(a, e.run(e.gs_gdn[k], a, stream, scales.empty() ? nullptr : scales.data() + k * e.config.n));
+    }
+  }
+  e.to_planar(a, x, stream);
+  return ok_status();
+}
+
+std::vector<float> PhotoEngine::gain(double t) const { return impl_->interpolated_exp(impl_->log_gains, impl_->config.m, t); }
+std::vector<float> PhotoEngine::inverse_gain(double t) const {
+  return impl_->interpolated_exp(impl_->log_inverse_gains, impl_->config.m, t);
+}
+std::vector<float> PhotoEngine::synthesis_scales(double t) const {
+  return impl_->interpolated_exp(impl_->log_synthesis_scales, 3 * impl_->config.n, t);
+}
+
+}  // namespace facet
