@@ -113,7 +113,11 @@ const std::map<std::string, TransformsBackend>& backend_names() {
 }
 
 const char* backend_name(TransformsBackend backend) {
-  return backend == TransformsBackend::kLibTorch ? "libtorch" : "onednn";
+  switch (backend) {
+    case TransformsBackend::kLibTorch: return "libtorch";
+    case TransformsBackend::kNone: return "none";
+    default: return "onednn";
+  }
 }
 
 std::string hex(uint64_t value, int digits) {

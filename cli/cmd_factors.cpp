@@ -25,7 +25,7 @@ int run_edit(const EditCommandOptions& o) {
   std::shared_ptr<CodecModel> model;
   if (!edits->settings.empty()) {  // drops need no model; settings re-encode with its tables
     // The model before the input: a command handed to facet-torch must not have read standard input.
-    auto loaded = load_model_option(o.model);
+    auto loaded = load_model_option(o.model, TransformsBackend::kNone);  // the tables alone
     if (!loaded.ok()) return report_error(loaded.status());
     model = *loaded;
   }

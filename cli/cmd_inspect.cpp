@@ -31,7 +31,7 @@ std::map<std::string, FactorValue> global_values(const FctFile& file, const std:
   bool has_global = false;
   for (const FactorEntry& f : file.header.factors) has_global |= f.kind == FactorKind::kGlobal;
   if (!has_global) return values;
-  auto model = load_model_option(model_path);
+  auto model = load_model_option(model_path, TransformsBackend::kNone);  // the tables alone
   if (!model.ok() || (*model)->hash != file.header.model_hash) {
     *note = "global factor values need the file's model '" + file.header.model_id + "' (--model FILE)";
     return values;

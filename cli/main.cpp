@@ -8,8 +8,8 @@
 
 #include "cli/cli_common.h"
 #include "cli/commands.h"
-#include "common/allocator.h"
 #ifdef FACET_WITH_LIBTORCH
+#include "common/allocator.h"
 #include "torch_codec/libtorch_backend.h"
 #endif
 
@@ -51,8 +51,11 @@ void add_libtorch_command(CLI::App& app, facet::cli::Runner* run, const char* na
 }  // namespace
 
 int main(int argc, char** argv) {
-  facet::keep_freed_memory_for_reuse();
 #ifdef FACET_WITH_LIBTORCH
+  // LibTorch's many short-lived tensors: keep freed memory (allocator.h). `facet` leaves glibc's
+  // default, which hands a tile's large buffers back: the Kodak decode peaks at about 180 MB
+  // instead of 225 MB, at the same speed.
+  facet::keep_freed_memory_for_reuse();
   facet::use_libtorch_backend();
 #endif
   facet::cli::set_program_arguments(argc, argv);

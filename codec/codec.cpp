@@ -227,6 +227,7 @@ StatusOr<std::shared_ptr<CodecModel>> load_codec_model_file(const TensorFile& fi
   auto entropy = entropy_model_from_tensor_file(file);
   if (!entropy.ok()) return entropy.status().with_context("model " + name);
   model->entropy = std::move(entropy).value();
+  if (backend == TransformsBackend::kNone) return model;  // compress/decompress refuse it (no transforms)
   auto engine = PhotoEngine::create(file, model->entropy.config);
   if (!engine.ok()) return engine.status().with_context("model " + name);
   model->transforms = std::make_shared<EngineTransforms>(std::move(engine).value());
@@ -272,6 +273,7 @@ StatusOr<Bytes> compress_image(const Image& image, CodecModel& model, const Comp
   FACET_RETURN_ERROR_IF(model.is_sprites() && options.effort != kMinEffort, kInvalidArgument,
                         "the sprites model has no encoder effort (its encoder network alone chooses the latents)");
   if (model.is_sprites()) return model.sprites->compress(image, model.hash);
+  FACET_RETURN_ERROR_IF(!model.transforms, kInvalidArgument, "the model was loaded without its transforms");
   FACET_RETURN_ERROR_IF(image.width > kFctMaxDimension || image.height > kFctMaxDimension, kLimitExceeded,
                         "image larger than 65535 pixels on a side");
   FACET_RETURN_ERROR_IF(!(options.quality >= 0 && options.quality <= 100), kInvalidArgument,
@@ -415,6 +417,7 @@ StatusOr<Image> decompress_fct(const FctFile& file, CodecModel& model, const Dec
     }()));
     return model.sprites->decompress(kept);
   }
+  FACET_RETURN_ERROR_IF(!model.transforms, kInvalidArgument, "the model was loaded without its transforms");
   PhotoTransforms& transforms = *model.transforms;
   const ModelConfig& config = model.config();
   const TransformPrecision precision = resolve_cpu_precision(options.precision);

@@ -39,6 +39,7 @@ class SpritesCodec {
 enum class TransformsBackend {
   kOnednn,    // engine/: what `facet` runs
   kLibTorch,  // networks/: the reference (programs that link LibTorch)
+  kNone,      // no transforms: the entropy tables alone (inspect, edit; a photo model loads in a fraction)
 };
 
 // A loaded model: a photo model (entropy + transforms) or a sprites model (sprites).

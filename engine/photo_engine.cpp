@@ -225,13 +225,17 @@ struct PhotoEngine::Impl {
     const int h = int(md.dims()[2]), w = int(md.dims()[3]);
     FACET_ASSIGN_OR_RETURN(std::shared_ptr<Primitive> p, primitive(layer, h, w, md.data_type(), scales != nullptr));
     try {
-      dnnl::memory dst(p->pd.dst_desc(), engine);
+      const bool gdn = kinds[layer] == LayerKind::kGdn || kinds[layer] == LayerKind::kInverseGdn;
+      // A GDN writes its output over its input x: the convolution reads x^2 (another buffer) and
+      // each output element needs only the x at its own position (the binary post-op, applied as
+      // the element is stored), so a tile holds two full-size activations here instead of three.
+      dnnl::memory dst = gdn ? src : dnnl::memory(p->pd.dst_desc(), engine);
       dnnl::memory scratch(p->pd.scratchpad_desc(), engine);
       std::unordered_map<int, dnnl::memory> args = {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, p->weights},
                                                     {DNNL_ARG_BIAS, p->bias}, {DNNL_ARG_DST, dst},
                                                     {DNNL_ARG_SCRATCHPAD, scratch}};
       dnnl::memory squared, scale_memory;
-      if (kinds[layer] == LayerKind::kGdn || kinds[layer] == LayerKind::kInverseGdn) {
+      if (gdn) {
         // The convolution reads x^2; its first binary post-op multiplies by x itself.
         squared = dnnl::memory(md, engine);
         p->square.execute(stream, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, squared}});

@@ -86,6 +86,12 @@ expect bad-quality 2 '' -- "$facet" compress "$img" -o "$work/q.fct" -q 150 "${m
 expect compress-effort 0 'refine: tile 1/1, iteration 10/10' -- "$facet" compress "$img" -o "$work/e2.fct" -e 2 -v "${model[@]}"
 expect effort-decodes 0 '384x320' -- "$facet" decompress "$work/e2.fct" -o "$work/e2.png" -v "${model[@]}"
 expect bad-effort 2 'effort' -- "$facet" compress "$img" -o "$work/e9.fct" -e 9 "${model[@]}"
+# facet links neither LibTorch nor OpenCV; what needs LibTorch runs in facet-torch (same files).
+expect no-libtorch-linked 0 '^0$' -- bash -c "ldd '$facet' | grep -c -E 'torch|c10|opencv'; true"
+expect effort-via-stdin 0 '' -- bash -c "\"$facet\" compress - -o '$work/e2s.fct' -e 2 ${model[*]} < '$img' && cmp '$work/e2.fct' '$work/e2s.fct'"
+expect backend-libtorch-decodes 0 '' -- bash -c "\"$facet\" compress '$img' -o '$work/lt.fct' --backend libtorch ${model[*]} -q 80 && \"$facet\" compress '$img' -o '$work/dn.fct' ${model[*]} -q 80 && \"$facet\" decompress '$work/lt.fct' -o '$work/lt.png' ${model[*]}"
+expect no-facet-torch 1 'needs LibTorch' -- env FACET_TORCH=/nonexistent/facet-torch "$facet" compress "$img" -o "$work/e3.fct" -e 3 "${model[@]}"
+expect no-facet-torch-no-output 1 '' -- test -e "$work/e3.fct"
 expect compress-fct-file 1 "not an image" -- "$facet" compress "$work/a.fct" -o "$work/y.fct" "${model[@]}"
 printf "hello" > "$work/hello.txt"
 expect compress-garbage 1 'error: unsupported' -- "$facet" compress "$work/hello.txt" -o "$work/x.fct" "${model[@]}"
