@@ -11,6 +11,7 @@ packages=(
   libopencv-dev
   libcli11-dev nlohmann-json3-dev catch2 liblinear-dev
   libtorch-dev libopenblas0-pthread libdnnl-dev
+  python3-pybind11 python3-pytest
   libgloo-dev
   python3 python3-pil python3-numpy
   libjxl-tools libavif-bin

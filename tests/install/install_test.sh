@@ -2,7 +2,7 @@
 # libfacet as an application sees it: `cmake --install` into a temporary prefix, the public header
 # alone in strict C99, only facet_ symbols exported and no LibTorch, then a C program built against
 # the *installed* library with pkg-config and with find_package(facet), whose file and pixels must
-# be those of `facet compress` / `facet decompress`.
+# be those of `facet compress` / `facet decompress`; then the installed Python module under pytest.
 # Usage: install_test.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
 build=$1; src=$2
@@ -36,7 +36,7 @@ im = Image.open('$img').convert('RGB'); open('$work/in.raw', 'wb').write(im.toby
 from PIL import Image
 open('$work/cli.raw', 'wb').write(Image.open('$work/cli.png').convert('RGB').tobytes())"
 
-export FACET_MODEL=$src/models/facet-photo.safetensors.zst
+unset FACET_MODEL  # the installed model, found from the library's own place
 # 1. pkg-config
 PKG_CONFIG_PATH=$lib/pkgconfig cc -std=c99 -Wall -Wextra -Werror "$src/tests/install/roundtrip.c" -o "$work/rt-pc" \
   $(PKG_CONFIG_PATH=$lib/pkgconfig pkg-config --cflags --libs facet) -Wl,-rpath,"$lib"
@@ -52,3 +52,9 @@ cmake --build "$work/consumer" >/dev/null
 cmp "$work/cp.fct" "$work/cli.fct"
 cmp "$work/cp.raw" "$work/cli.raw"
 echo "find_package(facet) build: file and pixels identical to facet compress / decompress"
+
+# 3. The Python module, installed beside the library, under pytest.
+pymod=$(find "$prefix" -name 'facet.cpython-*.so' | head -1)
+if [[ -z $pymod ]]; then echo "FAIL: the Python module was not installed"; exit 1; fi
+echo "python module: ${pymod#$prefix/}"
+PYTHONPATH=$(dirname "$pymod") /usr/bin/python3 -m pytest -q -p no:cacheprovider "$src/tests/python/test_facet.py"
