@@ -28,7 +28,7 @@ class GdnImpl : public torch::nn::Module {
 TORCH_MODULE(Gdn);
 
 // 3x3 convolution to 4*out channels then PixelShuffle(2): a x2 upsampling that runs at oneDNN's
-// full convolution speed on CPU (transposed convolutions reach about a third of it, DESIGN.md).
+// full convolution speed on CPU (transposed convolutions reach about a third of it, docs/architecture.md).
 class UpsampleImpl : public torch::nn::Module {
  public:
   UpsampleImpl(int in, int out);

@@ -218,7 +218,10 @@ ForwardResult PhotoModelImpl::forward_with_gains(const torch::Tensor& x, const t
   auto y = analysis(x) * gain;
   auto z = hyper_analysis(y);
   auto z_noisy = noisy ? z + uniform_noise_like(z, 1) : torch::round(z);
-  auto [hyper_mean, hyper_scale_raw] = hyper_synthesis(z_noisy);
+  // Named variables, not a structured binding: the lambdas below capture them (C++17 forbids
+  // capturing a structured binding; clang refuses it).
+  torch::Tensor hyper_mean, hyper_scale_raw;
+  std::tie(hyper_mean, hyper_scale_raw) = hyper_synthesis(z_noisy);
   // Reconstruction: rounded residual with a straight-through gradient, as the decoder will see it;
   // with group context each group's mean comes from the groups rounded before it.
   auto params = group_parameters(y, hyper_mean, hyper_scale_raw, [](const torch::Tensor& v, const torch::Tensor& mu) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One training session on the accelerator machine (DESIGN.md, "Training on the accelerator"):
+# One training session on the accelerator machine (docs/architecture.md, "Training on the accelerator"):
 # builds facet-train against the machine's CUDA LibTorch, packs the carried photos into crops,
 # then trains side by side, each for the same wall-clock budget (--time-budget):
 #   photo     the shipped photo model: 3 structure groups + a chroma group (the factor model)
