@@ -1,10 +1,12 @@
-// A photo file's streams (FORMAT.md §5) read back into latents, without LibTorch: the hyper stream
+// A photo file's streams (FORMAT.md §5), both halves, without LibTorch: the encoder's writes them
+// from the latents (enc_photo_streams.cpp); the decoder's reads them back into latents: the hyper stream
 // entropy-decoded with the model's z tables, the deterministic hyper-synthesis, the structure and
 // chroma groups decoded with the Gaussian tables it selects, the appearance factors. This is the
 // whole of decoding but the synthesis transform, the surface a hostile .fct reaches (its fuzz
 // target: tests/fuzz/fuzz_photo_streams.cpp).
 #pragma once
 
+#include <array>
 #include <map>
 #include <set>
 #include <string>
@@ -13,6 +15,7 @@
 #include "bitstream/factor_edit.h"
 #include "common/status.h"
 #include "formats/container.h"
+#include "formats/image.h"
 #include "model/appearance.h"
 #include "model/entropy_model.h"
 
@@ -52,6 +55,22 @@ struct PhotoLatents {
   AppearanceVector appearance{};            // dropped factors at their prior mean
   double entropy_s = 0, hyper_s = 0;        // seconds
 };
+
+// What the encoder's half needs: the coded latents and what the header does not hold.
+struct PhotoStreamsInput {
+  const std::vector<float>* y = nullptr;    // [m, latent_height, latent_width], the gain applied
+  const std::vector<int32_t>* z = nullptr;  // [hyper_n, latent_height / 4, latent_width / 4], rounded
+  int latent_height = 0, latent_width = 0;
+  std::array<int32_t, kAppearanceFactorCount> appearance_symbols{};  // models with appearance tables
+  const Image* alpha_source = nullptr;      // an image with alpha: its alpha stream (§5.5)
+};
+
+// The encoder's half (enc_photo_streams.cpp): a photo file from `header` (its factor table is
+// replaced) and the latents: the hyper stream, every coded group with the means and table indexes
+// the decoder will compute (hyper-synthesis, group context), the appearance factors and alpha.
+// hyper_s / entropy_s (may be null): seconds of the hyper-synthesis and context, and of the rest.
+StatusOr<Bytes> encode_photo_streams(FctHeader header, const PhotoStreamsInput& in, const EntropyModel& model,
+                                     int threads, double* hyper_s = nullptr, double* entropy_s = nullptr);
 
 // `file` must be a photo file of this model (the caller checks the model hash). Every stream's
 // layout is checked against the model and the image size; any mismatch is kCorrupt.

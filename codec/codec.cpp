@@ -120,10 +120,6 @@ const char* kNeedsLibTorch = "needs LibTorch (run it with facet-torch, which fac
 
 }  // namespace
 
-double rate_position(const ModelConfig& config, double quality) {
-  return std::clamp(quality, 0.0, 100.0) / 100.0 * (config.rate_points() - 1);
-}
-
 void install_libtorch_backend(LibTorchBackend backend) { libtorch_backend() = std::move(backend); }
 bool libtorch_backend_installed() { return bool(libtorch_backend().photo); }
 
@@ -297,7 +293,6 @@ StatusOr<Bytes> compress_image(const Image& image, CodecModel& model, const Comp
   header.quality = uint16_t(std::lround(options.quality * 100));
   header.model_hash = model.hash;
   header.model_id = config.model_id;
-  std::vector<Bytes> streams;
 
   auto start = Clock::now();
   int height = 0, width = 0;
@@ -332,65 +327,14 @@ StatusOr<Bytes> compress_image(const Image& image, CodecModel& model, const Comp
     t.refine_s = since(start);
   }
 
-  start = Clock::now();
-  FACET_ASSIGN_OR_RETURN(HyperSynthesisResult hs,
-                         run_hyper_synthesis(model.entropy.hyper_synthesis, z_symbols, zh, zw, options.threads));
-  t.hyper_s = since(start);
-
-  start = Clock::now();
-  FactorEntry hyper{kHyperStream, FactorKind::kHyper, StreamCoder::kRansFactorized, ElementType::kI32,
-                    {uint32_t(hn), uint32_t(zh), uint32_t(zw)}, 1.0f};
-  FACET_ASSIGN_OR_RETURN(Bytes hyper_stream,
-                         encode_rans_stream(hyper, z_symbols, channel_indexes(hn, zh * zw), model.entropy.tables.z_tables));
-  header.factors.push_back(hyper);
-  streams.push_back(std::move(hyper_stream));
-
-  // The coded groups in order (FORMAT.md §5.6): with group context each group's mean and indexes
-  // come from the values of the groups before it as the decoder will hold them (§5.6.2).
-  const EntropyModel& entropy = model.entropy;
-  std::vector<float> decoded = hs.means.data;
-  for (int k = 0; k < config.coded_groups(); ++k) {
-    auto context_start = Clock::now();
-    FACET_ASSIGN_OR_RETURN(CodedGroupParameters params,
-                           coded_group_parameters(config, entropy.group_context, entropy.tables.scale_thresholds, hs,
-                                                  decoded, k, options.threads));
-    t.hyper_s += since(context_start);
-    const int channels = config.coded_group_channels(k);
-    const size_t begin = size_t(config.coded_group_first_channel(k)) * plane, count = size_t(channels) * plane;
-    std::vector<int32_t> symbols(count);
-    for (size_t i = 0; i < count; ++i) {
-      symbols[i] = int32_t(std::lround(std::clamp(y[begin + i] - params.means[i], -1e9f, 1e9f)));
-      decoded[begin + i] = params.means[i] + float(symbols[i]);
-    }
-    FactorEntry entry{coded_group_stream_name(config, k), FactorKind::kSpatial, StreamCoder::kRansGaussian,
-                      ElementType::kI32, {uint32_t(channels), uint32_t(lh), uint32_t(lw)}, 1.0f};
-    entry.context = coded_group_context(config, k);
-    FACET_ASSIGN_OR_RETURN(Bytes stream, encode_rans_stream(entry, symbols, params.indexes, entropy.tables.y_tables));
-    header.factors.push_back(entry);
-    streams.push_back(std::move(stream));
-  }
-  if (entropy.tables.has_appearance()) {
-    const auto symbols = appearance_symbols(image);
-    for (int k = 0; k < kAppearanceFactorCount; ++k) {
-      const AppearanceFactorInfo& info = kAppearanceFactors[k];
-      FactorEntry entry{info.name, FactorKind::kGlobal, StreamCoder::kShort, ElementType::kI32, {1},
-                        float(info.quant_step)};
-      const int32_t symbol = symbols[k];
-      FACET_ASSIGN_OR_RETURN(Bytes stream,
-                             encode_short_stream(entry, {symbol}, {uint32_t(k)}, entropy.tables.appearance_tables));
-      header.factors.push_back(entry);
-      streams.push_back(std::move(stream));
-    }
-  }
-  if (image.has_alpha()) {
-    FactorEntry alpha;
-    Bytes alpha_stream;
-    FACET_RETURN_IF_ERROR(make_alpha_stream(image, &alpha, &alpha_stream));
-    header.factors.push_back(alpha);
-    streams.push_back(std::move(alpha_stream));
-  }
-  t.entropy_s = since(start);
-  return write_fct(header, streams);
+  PhotoStreamsInput streams_in;
+  streams_in.y = &y;
+  streams_in.z = &z_symbols;
+  streams_in.latent_height = lh;
+  streams_in.latent_width = lw;
+  if (model.entropy.tables.has_appearance()) streams_in.appearance_symbols = appearance_symbols(image);
+  streams_in.alpha_source = &image;
+  return encode_photo_streams(std::move(header), streams_in, model.entropy, options.threads, &t.hyper_s, &t.entropy_s);
 }
 
 StatusOr<Image> decompress_image(const uint8_t* data, size_t size, CodecModel& model,

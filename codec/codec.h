@@ -128,9 +128,6 @@ StatusOr<Image> decompress_image(const uint8_t* data, size_t size, CodecModel& m
 StatusOr<Image> decompress_fct(const FctFile& file, CodecModel& model, const DecompressOptions& options,
                                CodingTimes* times = nullptr);
 
-// The rate position of a quality: quality / 100 x (rate points - 1) (FORMAT.md §5.6).
-double rate_position(const ModelConfig& config, double quality);
-
 // The colour channels of an image (gray repeated) as float planes in [0, 1], and back into the
 // 8-bit colour samples of `image` (gray: the mean of the three).
 RgbPlanes image_planes(const Image& image);

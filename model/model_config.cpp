@@ -1,6 +1,7 @@
 // ModelConfig validation and its round trip through safetensors metadata strings.
 #include "model/model_config.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <sstream>
 
@@ -95,6 +96,10 @@ StatusOr<ModelConfig> ModelConfig::from_metadata(const std::map<std::string, std
   FACET_ASSIGN_OR_RETURN(c.lambdas, parse_lambda_list(lambdas));
   FACET_RETURN_IF_ERROR(c.validate());
   return c;
+}
+
+double rate_position(const ModelConfig& config, double quality) {
+  return std::clamp(quality, 0.0, 100.0) / 100.0 * (config.rate_points() - 1);
 }
 
 TransformCost transform_cost(const ModelConfig& c) {

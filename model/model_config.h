@@ -51,6 +51,11 @@ struct ModelConfig {
   static StatusOr<ModelConfig> from_metadata(const std::map<std::string, std::string>& metadata);
 };
 
+// The rate position of a quality (the encoder's -q, the file header's quality / 100): quality / 100
+// x (rate points - 1), quality clamped to 0..100 (FORMAT.md §5.6); the decoder needs it for the
+// inverse gain and the synthesis scales.
+double rate_position(const ModelConfig& config, double quality);
+
 // Multiply-accumulates per input pixel of the three networks (encode: g_a + h_a + h_s and the
 // group context; decode: h_s, the group context and g_s), for reports.
 struct TransformCost {
