@@ -7,8 +7,6 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
-#include <mutex>
-#include <unistd.h>
 
 #include "bitstream/photo_streams.h"
 #include "codec/tiles.h"

@@ -1,5 +1,5 @@
-// The photo model's transforms on oneDNN: convolutions with fused post-ops in channels-last
-// layout, GDN as a 1x1 convolution of x^2 followed by a square root (or its inverse) and a product
+// The photo model's transforms on oneDNN: convolutions with fused post-ops in oneDNN's blocked
+// layout (channels-last for models whose widths do not fill its blocks), GDN as a 1x1 convolution of x^2 followed by a square root (or its inverse) and a product
 // fused into it, sub-pixel upsampling as a convolution and a pixel shuffle.
 #include "engine/photo_engine.h"
 
@@ -307,7 +307,7 @@ struct PhotoEngine::Impl {
     }
   }
 
-  // A planar float [c, h, w] array into a [1, c, h, w] channels-last tensor of type t, and back.
+  // A planar float [c, h, w] array into a [1, c, h, w] tensor of type t in act_tag, and back.
   dnnl::memory from_planar(const float* data, int c, int h, int w, dt t, dnnl::stream& stream) {
     dnnl::memory plain({{1, c, h, w}, dt::f32, tag::nchw}, engine, const_cast<float*>(data));
     dnnl::memory out({{1, c, h, w}, t, act_tag}, engine);
@@ -414,9 +414,9 @@ StatusOr<std::shared_ptr<PhotoEngine>> PhotoEngine::create(const TensorFile& fil
 }
 
 Status PhotoEngine::check_precision(TransformPrecision precision) {
-  if (precision != TransformPrecision::kBf16) return ok_status();
-  const std::string flags = cpu_bf16_flags();
-  FACET_RETURN_ERROR_IF(flags.find("avx512_bf16") == std::string::npos && flags.find("amx_bf16") == std::string::npos,
+  // bf16 is fast exactly where kAuto resolves to it (common/precision.h).
+  FACET_RETURN_ERROR_IF(precision == TransformPrecision::kBf16 &&
+                            resolve_cpu_precision(TransformPrecision::kAuto) != TransformPrecision::kBf16,
                         kUnsupported, "bf16 needs a CPU with avx512_bf16 or AMX (this one has neither): use fp32");
   return ok_status();
 }

@@ -82,7 +82,6 @@ TEST_CASE("the oneDNN transforms compute what the LibTorch networks compute", "[
   auto yg = (y_ref * net->gain(t)).contiguous();
   std::vector<float> z(size_t(config.hyper_n) * 2 * 2);
   auto y_pad = torch::nn::functional::pad(yg, torch::nn::functional::PadFuncOptions({0, 0, 0, 2})).contiguous();  // 8 x 8
-  z.resize(size_t(config.hyper_n) * 2 * 2);
   REQUIRE(l.engine->hyper_analysis(y_pad.data_ptr<float>(), 8, 8, z.data()).ok());
   auto [dz, pz] = compare(z.data(), net->hyper_analysis(y_pad));
   INFO("hyper-analysis: max |diff| " << dz << " of values up to " << pz);
