@@ -100,9 +100,12 @@ int run_compress(const CodecCommandOptions& o) {
   // The model first: a command handed to facet-torch must not have read standard input.
   auto model = load_model_option(o.model, o.backend);
   if (!model.ok()) return report_error(model.status());
+  const double load_s = seconds_since(start);
+  const auto read_start = std::chrono::steady_clock::now();
   auto input = read_file(o.input);
   if (!input.ok()) return report_error(input.status());
   auto image = decode_image(input->data(), input->size());
+  const double read_s = seconds_since(read_start);
   if (!image.ok()) return report_error(image.status().with_context(o.input));
   CompressOptions options;
   options.quality = o.quality;
@@ -124,12 +127,13 @@ int run_compress(const CodecCommandOptions& o) {
   if (!written.ok()) return report_error(written);
   if (o.verbose) {
     std::fprintf(stderr,
-                 "%s: %ux%u, %zu bytes, %.4f bpp, q %.1f, effort %d, %d threads, %s: analysis %.3f s, refine %.3f s, "
-                 "hyper %.3f s, entropy %.3f s, total %.3f s\n",
+                 "%s: %ux%u, %zu bytes, %.4f bpp, q %.1f, effort %d, %d threads, %s: model %.3f s, read %.3f s, "
+                 "analysis %.3f s, refine %.3f s, hyper %.3f s, entropy %.3f s, appearance %.3f s, total %.3f s\n",
                  o.output.c_str(), image->width, image->height, encoded->size(),
                  8.0 * encoded->size() / double(image->pixel_count()), o.quality, o.effort, threads,
-                 (*model)->transforms ? (*model)->transforms->backend_name() : "sprites",
-                 times.analysis_s, times.refine_s, times.hyper_s, times.entropy_s, seconds_since(start));
+                 (*model)->transforms ? (*model)->transforms->backend_name() : "sprites", load_s, read_s,
+                 times.analysis_s, times.refine_s, times.hyper_s, times.entropy_s, times.appearance_s,
+                 seconds_since(start));
   }
   return kExitOk;
 }
@@ -141,6 +145,7 @@ int run_decompress(const CodecCommandOptions& o) {
   // The model first: a command handed to facet-torch must not have read standard input.
   auto model = load_model_option(o.model, o.backend);
   if (!model.ok()) return report_error(model.status());
+  const double load_s = seconds_since(start);
   auto input = read_file(o.input);
   if (!input.ok()) return report_error(input.status());
   DecompressOptions options;
@@ -157,6 +162,7 @@ int run_decompress(const CodecCommandOptions& o) {
   CodingTimes times;
   auto image = decompress_fct(*file, **model, options, &times);
   if (!image.ok()) return report_error(image.status().with_context(o.input));
+  const auto write_start = std::chrono::steady_clock::now();
   auto png = encode_png(*image);
   if (!png.ok()) return report_error(png.status());
   WriteOptions write;
@@ -165,12 +171,12 @@ int run_decompress(const CodecCommandOptions& o) {
   if (!written.ok()) return report_error(written);
   if (o.verbose) {
     std::fprintf(stderr,
-                 "%s: %ux%u from %zu bytes (%.4f bpp), %d threads, %s: entropy %.3f s, hyper %.3f s, "
-                 "synthesis %.3f s, total %.3f s\n",
+                 "%s: %ux%u from %zu bytes (%.4f bpp), %d threads, %s: model %.3f s, entropy %.3f s, hyper %.3f s, "
+                 "synthesis %.3f s, appearance %.3f s, write %.3f s, total %.3f s\n",
                  o.output.c_str(), image->width, image->height, input->size(),
                  8.0 * input->size() / double(image->pixel_count()), threads,
-                 (*model)->transforms ? (*model)->transforms->backend_name() : "sprites", times.entropy_s, times.hyper_s,
-                 times.synthesis_s, seconds_since(start));
+                 (*model)->transforms ? (*model)->transforms->backend_name() : "sprites", load_s, times.entropy_s,
+                 times.hyper_s, times.synthesis_s, times.appearance_s, seconds_since(write_start), seconds_since(start));
   }
   return kExitOk;
 }

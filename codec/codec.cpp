@@ -187,8 +187,8 @@ void put_planes(const RgbPlanes& p, Image* image) {
   }
 }
 
-std::array<int32_t, kAppearanceFactorCount> appearance_symbols(const Image& image) {
-  const AppearanceVector f = measure_appearance(image_planes(image));
+std::array<int32_t, kAppearanceFactorCount> appearance_symbols(const Image& image, int threads) {
+  const AppearanceVector f = measure_appearance(image_planes(image), threads);
   std::array<int32_t, kAppearanceFactorCount> symbols{};
   for (int k = 0; k < kAppearanceFactorCount; ++k) {
     const AppearanceFactorInfo& info = kAppearanceFactors[k];
@@ -199,8 +199,16 @@ std::array<int32_t, kAppearanceFactorCount> appearance_symbols(const Image& imag
 
 StatusOr<std::shared_ptr<CodecModel>> load_codec_model_bytes(const Bytes& bytes, const std::string& name,
                                                              TransformsBackend backend) {
+  const uint64_t hash = hash64(bytes.data(), bytes.size());
+  if (backend == TransformsBackend::kNone) {
+    // The entropy tables alone (inspect, edit): the writer puts them first, so a zstd-wrapped model
+    // is decompressed only as far as they reach (1 MB of the shipped model's 13.6).
+    FACET_ASSIGN_OR_RETURN(TensorFile tables,
+                           decode_weights_file_selected(bytes.data(), bytes.size(), is_entropy_table));
+    if (!is_sprites_model(tables)) return load_codec_model_file(tables, hash, name, backend);
+  }
   FACET_ASSIGN_OR_RETURN(TensorFile file, decode_weights_file(bytes.data(), bytes.size()));
-  return load_codec_model_file(file, hash64(bytes.data(), bytes.size()), name, backend);
+  return load_codec_model_file(file, hash, name, backend);
 }
 
 StatusOr<std::shared_ptr<CodecModel>> load_codec_model_file(const TensorFile& file, uint64_t hash,
@@ -209,7 +217,7 @@ StatusOr<std::shared_ptr<CodecModel>> load_codec_model_file(const TensorFile& fi
   model->hash = hash;
   model->path = name;
   for (const auto& [tensor, data] : file.tensors)
-    if (tensor.rfind("tables.", 0) != 0) model->parameters += std::max<int64_t>(0, data.element_count());
+    if (!is_entropy_table(tensor)) model->parameters += std::max<int64_t>(0, data.element_count());
   const LibTorchBackend& torch = libtorch_backend();
   if (is_sprites_model(file)) {
     FACET_RETURN_ERROR_IF(!torch.sprites, kUnsupported, "the sprites model " + name + " " + kNeedsLibTorch);
@@ -218,7 +226,8 @@ StatusOr<std::shared_ptr<CodecModel>> load_codec_model_file(const TensorFile& fi
     model->sprites = std::move(sprites).value();
     return model;
   }
-  auto entropy = entropy_model_from_tensor_file(file);
+  auto entropy = entropy_model_from_tensor_file(
+      file, backend == TransformsBackend::kNone ? EntropyModelParts::kTablesOnly : EntropyModelParts::kAll);
   if (!entropy.ok()) return entropy.status().with_context("model " + name);
   model->entropy = std::move(entropy).value();
   if (backend == TransformsBackend::kNone) return model;  // compress/decompress refuse it (no transforms)
@@ -330,7 +339,11 @@ StatusOr<Bytes> compress_image(const Image& image, CodecModel& model, const Comp
   streams_in.z = &z_symbols;
   streams_in.latent_height = lh;
   streams_in.latent_width = lw;
-  if (model.entropy.tables.has_appearance()) streams_in.appearance_symbols = appearance_symbols(image);
+  if (model.entropy.tables.has_appearance()) {
+    start = Clock::now();
+    streams_in.appearance_symbols = appearance_symbols(image, options.threads);
+    t.appearance_s = since(start);
+  }
   streams_in.alpha_source = &image;
   return encode_photo_streams(std::move(header), streams_in, model.entropy, options.threads, &t.hyper_s, &t.entropy_s);
 }
@@ -392,18 +405,17 @@ StatusOr<Image> decompress_fct(const FctFile& file, CodecModel& model, const Dec
   FACET_RETURN_IF_ERROR(tiled_synthesis(transforms, y, lh, lw, transforms.synthesis_scales(position),
                                         options.tile_latents, options.threads, precision, &image));
   if (!chroma_kept) to_luma(&image);  // no chroma: the grayscale image (FORMAT.md §5.6)
+  t.synthesis_s = since(start);
+  start = Clock::now();
   if (impose) {
     // The decoder shows the stored appearance: the synthesized image is moved from its own
     // factors to the file's. Without chroma only the luminance factors apply.
     RgbPlanes planes = image_planes(image);
-    AppearanceVector d{};
-    const AppearanceVector now = measure_appearance(planes);
-    for (int k = 0; k < kAppearanceFactorCount; ++k) d[k] = appearance[k] - now[k];
-    if (!chroma_kept) d[2] = d[3] = d[4] = 0.0;
-    apply_appearance_delta(planes, d);
+    impose_appearance(planes, appearance, options.threads,
+                      chroma_kept ? ImposedFactors::kAll : ImposedFactors::kLuminance);
     put_planes(planes, &image);
   }
-  t.synthesis_s = since(start);
+  t.appearance_s = since(start);
 
   if (image.has_alpha()) {
     const int alpha_at = h.find(kAlphaStreamName);

@@ -39,7 +39,8 @@ class SpritesCodec {
 enum class TransformsBackend {
   kOnednn,    // engine/: what `facet` runs
   kLibTorch,  // networks/: the reference (programs that link LibTorch)
-  kNone,      // no transforms: the entropy tables alone (inspect, edit; a photo model loads in a fraction)
+  kNone,      // no networks: the configuration and entropy tables alone (inspect, edit), read from the
+              // first megabyte of the model; compress and decompress refuse such a model
 };
 
 // A loaded model: a photo model (entropy + transforms) or a sprites model (sprites).
@@ -50,7 +51,7 @@ struct CodecModel {
   std::shared_ptr<SpritesCodec> sprites;         // sprites models
   uint64_t hash = 0;  // hash64 of the weights file: files name the model they need
   std::string path;
-  int64_t parameters = 0;  // the networks' parameters (every tensor but the entropy tables)
+  int64_t parameters = 0;  // the networks' parameters (every tensor but the entropy tables); 0 for kNone
 
   bool is_sprites() const { return sprites != nullptr; }
   const ModelConfig& config() const { return entropy.config; }
@@ -91,6 +92,7 @@ constexpr const char* kDefaultModelFile = "facet-photo.safetensors.zst";
 
 struct CodingTimes {
   double analysis_s = 0, refine_s = 0, hyper_s = 0, entropy_s = 0, synthesis_s = 0;
+  double appearance_s = 0;  // measuring the image's appearance factors (encoder); imposing the file's (decoder)
 };
 
 // The transforms run on tiles of at most tile_latents latents a side (plus a halo), split evenly
@@ -140,6 +142,6 @@ std::vector<float> padded_image_planes(const Image& image, int* height, int* wid
 
 // The appearance symbols an encoder stores for `image` (round(clamp(value) / quant_step) per factor
 // of appearance.h): what compress_image writes, without running the transforms.
-std::array<int32_t, kAppearanceFactorCount> appearance_symbols(const Image& image);
+std::array<int32_t, kAppearanceFactorCount> appearance_symbols(const Image& image, int threads = 1);
 
 }  // namespace facet

@@ -7,9 +7,13 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <map>
+#include <memory>
+#include <new>
 #include <mutex>
 #include <tuple>
 #include <unordered_map>
@@ -153,6 +157,44 @@ void shuffle_planar(const float* src, int channels, int h, int w, float* dst) {
     }
 }
 
+// The buffers of one transform call, reused from layer to layer: the activations move between a
+// few slots instead of a new allocation per layer, so that a tile touches each page (which the
+// kernel faults in and zero-fills) once rather than once per layer. A slot handed out again is
+// overwritten: the caller takes a slot only when its previous contents are dead.
+class Workspace {
+ public:
+  static constexpr int kSlots = 4;
+  // `bytes` of slot k, 64-byte aligned: the slot's buffer, grown when it is too small.
+  void* take(int slot, size_t bytes) {
+    Slot& s = slots_[slot];
+    if (bytes > s.capacity) {
+      s.data.reset();  // first: the old and the new buffer are never held together
+      const size_t rounded = (std::max<size_t>(bytes, 64) + 63) / 64 * 64;
+      s.data.reset(static_cast<uint8_t*>(std::aligned_alloc(64, rounded)));
+      if (!s.data) throw std::bad_alloc();
+      s.capacity = rounded;
+    }
+    return s.data.get();
+  }
+
+ private:
+  struct Free {
+    void operator()(uint8_t* p) const { std::free(p); }
+  };
+  struct Slot {
+    std::unique_ptr<uint8_t, Free> data;
+    size_t capacity = 0;
+  };
+  std::array<Slot, kSlots> slots_;
+};
+
+// Which workspace slots a layer writes: its output (a convolution; an inverse GDN writes over its
+// input), the x^2 of a GDN, and a forward GDN's sqrt(norm). The scratchpad has the last slot.
+struct Slots {
+  int out = 0, squared = 1, norm = 2;
+};
+constexpr int kScratchSlot = Workspace::kSlots - 1;
+
 }  // namespace
 
 struct PhotoEngine::Impl {
@@ -235,19 +277,26 @@ struct PhotoEngine::Impl {
         dnnl::binary::desc div(dnnl::algorithm::binary_div, src_md, dst_md, src_md);
         entry->divide = dnnl::binary(dnnl::binary::primitive_desc(div, engine));
       }
-      // The weights in the primitive's layout: reordered once per layout.
+      // The weights in the primitive's layout: reordered once per layout, from the plain f32
+      // weights the first time, then from the layer's first f32 layout (an exact reorder), so that
+      // the plain copy is released once a layout holds the weights in f32.
       auto& known = reordered[layer];
       const dnnl::memory::desc want = entry->pd.weights_desc();
       auto same = std::find_if(known.begin(), known.end(), [&](const auto& k) { return k.first == want; });
       if (same == known.end()) {
-        dnnl::memory plain({{cw.out, cw.in, cw.kernel, cw.kernel}, dt::f32, tag::oihw}, engine,
-                           const_cast<float*>(cw.weight.data()));
+        auto f32 = std::find_if(known.begin(), known.end(),
+                                [](const auto& k) { return k.first.data_type() == dt::f32; });
+        dnnl::memory from = f32 != known.end()
+                                ? f32->second
+                                : dnnl::memory({{cw.out, cw.in, cw.kernel, cw.kernel}, dt::f32, tag::oihw}, engine,
+                                               const_cast<float*>(layers[layer].weight.data()));
         dnnl::memory mem(want, engine);
         dnnl::stream stream(engine);
-        dnnl::reorder(plain, mem).execute(stream, plain, mem);
+        dnnl::reorder(from, mem).execute(stream, from, mem);
         stream.wait();
         known.emplace_back(want, mem);
         same = known.end() - 1;
+        if (want.data_type() == dt::f32) std::vector<float>().swap(layers[layer].weight);
       }
       entry->weights = same->second;
       entry->bias = dnnl::memory(bias_md, engine, const_cast<float*>(cw.bias.data()));
@@ -259,32 +308,38 @@ struct PhotoEngine::Impl {
     return entry;
   }
 
-  // Runs `layer` on src ([1, in, h, w] in layout in_tag) into a new tensor in layout out_tag (a
-  // GDN: over its input). scales: an inverse GDN's channel scales, or null.
+  // Runs `layer` on src ([1, in, h, w] in layout in_tag) into workspace slot slots.out in layout
+  // out_tag (a GDN: over its input). scales: an inverse GDN's channel scales, or null.
   StatusOr<dnnl::memory> run(int layer, const dnnl::memory& src, dnnl::stream& stream, const float* scales, tag in_tag,
-                             tag out_tag) {
+                             tag out_tag, Workspace& ws, Slots slots) {
     const dnnl::memory::desc md = src.get_desc();
     const int h = int(md.dims()[2]), w = int(md.dims()[3]);
     FACET_ASSIGN_OR_RETURN(std::shared_ptr<Primitive> p,
                            primitive(layer, h, w, md.data_type(), scales != nullptr, in_tag, out_tag));
     try {
-      const bool gdn = kinds[layer] == LayerKind::kGdn || kinds[layer] == LayerKind::kInverseGdn;
+      const LayerKind kind = kinds[layer];
+      const bool gdn = kind == LayerKind::kGdn || kind == LayerKind::kInverseGdn;
       // An inverse GDN writes its output over its input x: the convolution reads x^2 (another
       // buffer) and each output element needs only the x at its own position (the binary post-op,
       // applied as the element is stored), so a tile holds two full-size activations here, not
-      // three. A GDN writes sqrt(norm) to a new buffer and divides x by it in place.
-      dnnl::memory dst = kinds[layer] == LayerKind::kInverseGdn ? src : dnnl::memory(p->pd.dst_desc(), engine);
-      dnnl::memory scratch(p->pd.scratchpad_desc(), engine);
+      // three. A GDN writes sqrt(norm) to a third buffer and divides x by it in place.
+      const dnnl::memory::desc dst_md = p->pd.dst_desc();
+      dnnl::memory dst = kind == LayerKind::kInverseGdn
+                             ? src
+                             : dnnl::memory(dst_md, engine,
+                                            ws.take(kind == LayerKind::kGdn ? slots.norm : slots.out, dst_md.get_size()));
+      const dnnl::memory::desc scratch_md = p->pd.scratchpad_desc();
+      dnnl::memory scratch(scratch_md, engine, ws.take(kScratchSlot, scratch_md.get_size()));
       std::unordered_map<int, dnnl::memory> args = {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, p->weights},
                                                     {DNNL_ARG_BIAS, p->bias}, {DNNL_ARG_DST, dst},
                                                     {DNNL_ARG_SCRATCHPAD, scratch}};
       dnnl::memory squared, scale_memory;
       if (gdn) {
         // The convolution reads x^2; its first binary post-op multiplies by x itself.
-        squared = dnnl::memory(md, engine);
+        squared = dnnl::memory(md, engine, ws.take(slots.squared, md.get_size()));
         p->square.execute(stream, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, squared}});
         args[DNNL_ARG_SRC] = squared;
-        if (kinds[layer] == LayerKind::kInverseGdn) args[DNNL_ARG_ATTR_MULTIPLE_POST_OP(1) | DNNL_ARG_SRC_1] = src;
+        if (kind == LayerKind::kInverseGdn) args[DNNL_ARG_ATTR_MULTIPLE_POST_OP(1) | DNNL_ARG_SRC_1] = src;
         if (scales) {
           scale_memory = dnnl::memory({{1, layers[layer].out, 1, 1}, dt::f32, tag::nchw}, engine,
                                       const_cast<float*>(scales));
@@ -292,7 +347,7 @@ struct PhotoEngine::Impl {
         }
       }
       p->conv.execute(stream, args);
-      if (kinds[layer] == LayerKind::kGdn) {
+      if (kind == LayerKind::kGdn) {
         dnnl::memory x = src;
         p->divide.execute(stream, {{DNNL_ARG_SRC_0, x}, {DNNL_ARG_SRC_1, dst}, {DNNL_ARG_DST, x}});
         stream.wait();
@@ -307,10 +362,13 @@ struct PhotoEngine::Impl {
     }
   }
 
-  // A planar float [c, h, w] array into a [1, c, h, w] tensor of type t in act_tag, and back.
-  dnnl::memory from_planar(const float* data, int c, int h, int w, dt t, dnnl::stream& stream) {
+  // A planar float [c, h, w] array into a [1, c, h, w] tensor of type t in act_tag (in workspace
+  // slot `slot`), and back.
+  dnnl::memory from_planar(const float* data, int c, int h, int w, dt t, dnnl::stream& stream, Workspace& ws,
+                           int slot) {
     dnnl::memory plain({{1, c, h, w}, dt::f32, tag::nchw}, engine, const_cast<float*>(data));
-    dnnl::memory out({{1, c, h, w}, t, act_tag}, engine);
+    const dnnl::memory::desc md({1, c, h, w}, t, act_tag);
+    dnnl::memory out(md, engine, ws.take(slot, md.get_size()));
     dnnl::reorder(plain, out).execute(stream, plain, out);
     stream.wait();
     return out;
@@ -322,11 +380,13 @@ struct PhotoEngine::Impl {
     stream.wait();
   }
 
-  // The sub-pixel shuffle of an activation in act_tag (channels sub-pixel major, permute_subpixel).
-  dnnl::memory shuffle(const dnnl::memory& src) {
+  // The sub-pixel shuffle of an activation in act_tag (channels sub-pixel major, permute_subpixel)
+  // into workspace slot `slot`.
+  dnnl::memory shuffle(const dnnl::memory& src, Workspace& ws, int slot) {
     const dnnl::memory::desc md = src.get_desc();
     const int c = int(md.dims()[1]) / 4, h = int(md.dims()[2]), w = int(md.dims()[3]);
-    dnnl::memory out({{1, c, 2 * h, 2 * w}, md.data_type(), act_tag}, engine);
+    const dnnl::memory::desc out_md({1, c, 2 * h, 2 * w}, md.data_type(), act_tag);
+    dnnl::memory out(out_md, engine, ws.take(slot, out_md.get_size()));
     const auto* in = static_cast<const uint8_t*>(src.get_data_handle());
     auto* o = static_cast<uint8_t*>(out.get_data_handle());
     if (block > 0) {
@@ -430,19 +490,32 @@ Status PhotoEngine::analysis(const float* x, int h, int w, TransformPrecision pr
   dnnl::stream stream(e.engine);
   // The image is read planar (nchw) by the first convolution itself.
   const dt t = data_type_of(precision);
-  dnnl::memory a({{1, 3, h, w}, dt::f32, tag::nchw}, e.engine, const_cast<float*>(x));
-  if (t != dt::f32) {
-    dnnl::memory converted({{1, 3, h, w}, t, tag::nchw}, e.engine);
-    dnnl::reorder(a, converted).execute(stream, a, converted);
-    a = converted;
-  }
-  for (int k = 0; k < 4; ++k) {
-    FACET_ASSIGN_OR_RETURN(a, e.run(e.ga_conv[k], a, stream, nullptr, k == 0 ? tag::nchw : e.act_tag, e.act_tag));
-    if (k < 3) {
-      FACET_ASSIGN_OR_RETURN(a, e.run(e.ga_gdn[k], a, stream, nullptr, e.act_tag, e.act_tag));
+  Workspace ws;
+  try {
+    dnnl::memory a({{1, 3, h, w}, dt::f32, tag::nchw}, e.engine, const_cast<float*>(x));
+    int current = 1;  // the slot the activation is in (the input: none; slot 1 is free)
+    if (t != dt::f32) {
+      const dnnl::memory::desc md({1, 3, h, w}, t, tag::nchw);
+      dnnl::memory converted(md, e.engine, ws.take(current, md.get_size()));
+      dnnl::reorder(a, converted).execute(stream, a, converted);
+      a = converted;
     }
+    // Each convolution writes the other slot; its GDN squares into the one it read (dead by then).
+    for (int k = 0; k < 4; ++k) {
+      const int next = 1 - current;
+      FACET_ASSIGN_OR_RETURN(a, e.run(e.ga_conv[k], a, stream, nullptr, k == 0 ? tag::nchw : e.act_tag, e.act_tag, ws,
+                                      Slots{next, current, 2}));
+      if (k < 3) {
+        FACET_ASSIGN_OR_RETURN(a, e.run(e.ga_gdn[k], a, stream, nullptr, e.act_tag, e.act_tag, ws, Slots{next, current, 2}));
+      }
+      current = next;
+    }
+    e.to_planar(a, y, stream);
+  } catch (const std::bad_alloc&) {
+    return make_error(ErrorCode::kLimitExceeded, "out of memory");
+  } catch (const dnnl::error& err) {
+    return make_error(ErrorCode::kInternal, std::string("oneDNN: ") + err.what());
   }
-  e.to_planar(a, y, stream);
   return ok_status();
 }
 
@@ -452,11 +525,19 @@ Status PhotoEngine::hyper_analysis(const float* y, int lh, int lw, float* z) con
   OneOmpThread one;
   Impl& e = *impl_;
   dnnl::stream stream(e.engine);
-  dnnl::memory a = e.from_planar(y, e.config.m, lh, lw, dt::f32, stream);
-  for (int k = 0; k < 3; ++k) {
-    FACET_ASSIGN_OR_RETURN(a, e.run(e.ha_conv[k], a, stream, nullptr, e.act_tag, e.act_tag));
+  Workspace ws;
+  try {
+    dnnl::memory a = e.from_planar(y, e.config.m, lh, lw, dt::f32, stream, ws, 0);
+    for (int k = 0; k < 3; ++k) {
+      const int next = (k + 1) % 2;
+      FACET_ASSIGN_OR_RETURN(a, e.run(e.ha_conv[k], a, stream, nullptr, e.act_tag, e.act_tag, ws, Slots{next, 2, 2}));
+    }
+    e.to_planar(a, z, stream);
+  } catch (const std::bad_alloc&) {
+    return make_error(ErrorCode::kLimitExceeded, "out of memory");
+  } catch (const dnnl::error& err) {
+    return make_error(ErrorCode::kInternal, std::string("oneDNN: ") + err.what());
   }
-  e.to_planar(a, z, stream);
   return ok_status();
 }
 
@@ -470,24 +551,36 @@ Status PhotoEngine::synthesis(const float* y_hat, int lh, int lw, const std::vec
   OneOmpThread one;
   dnnl::stream stream(e.engine);
   const dt t = data_type_of(precision);
-  dnnl::memory a = e.from_planar(y_hat, e.config.m, lh, lw, t, stream);
-  for (int k = 0; k < 3; ++k) {
-    FACET_ASSIGN_OR_RETURN(a, e.run(e.gs_conv[k], a, stream, nullptr, e.act_tag, e.act_tag));
-    a = e.shuffle(a);
-    FACET_ASSIGN_OR_RETURN(a, e.run(e.gs_gdn[k], a, stream, scales.empty() ? nullptr : scales.data() + k * e.config.n,
-                                    e.act_tag, e.act_tag));
-  }
-  // The last layer's 12 channels (blocked: padded to a whole block; a blocked-to-planar convolution
-  // has only oneDNN's reference kernel, 1000x slower) in planar f32, then shuffled into the pixels.
-  FACET_ASSIGN_OR_RETURN(a, e.run(e.gs_conv[3], a, stream, nullptr, e.act_tag, e.act_tag));
-  const int h = int(a.get_desc().dims()[2]), w = int(a.get_desc().dims()[3]);
-  {
-    dnnl::memory planar({{1, 12, h, w}, dt::f32, tag::nchw}, e.engine);
+  // The activation stays in slot 0: each upsampling convolution writes slot 1, the shuffle brings it
+  // back to slot 0, the inverse GDN squares into slot 1 and writes over slot 0.
+  Workspace ws;
+  try {
+    // Both slots at once at their largest (the last upsampling's output), so that no layer grows them.
+    const size_t largest = size_t(4 * e.config.n) * (4 * size_t(lh)) * (4 * size_t(lw)) * element_size(t);
+    ws.take(0, largest);
+    ws.take(1, largest);
+    dnnl::memory a = e.from_planar(y_hat, e.config.m, lh, lw, t, stream, ws, 0);
+    for (int k = 0; k < 3; ++k) {
+      FACET_ASSIGN_OR_RETURN(a, e.run(e.gs_conv[k], a, stream, nullptr, e.act_tag, e.act_tag, ws, Slots{1, 2, 2}));
+      a = e.shuffle(a, ws, 0);
+      FACET_ASSIGN_OR_RETURN(a, e.run(e.gs_gdn[k], a, stream, scales.empty() ? nullptr : scales.data() + k * e.config.n,
+                                      e.act_tag, e.act_tag, ws, Slots{0, 1, 2}));
+    }
+    // The last layer's 12 channels (blocked: padded to a whole block; a blocked-to-planar
+    // convolution has only oneDNN's reference kernel, 1000x slower) in planar f32, then shuffled
+    // into the pixels.
+    FACET_ASSIGN_OR_RETURN(a, e.run(e.gs_conv[3], a, stream, nullptr, e.act_tag, e.act_tag, ws, Slots{1, 2, 2}));
+    const int h = int(a.get_desc().dims()[2]), w = int(a.get_desc().dims()[3]);
+    const dnnl::memory::desc planar_md({1, 12, h, w}, dt::f32, tag::nchw);
+    dnnl::memory planar(planar_md, e.engine, ws.take(0, planar_md.get_size()));
     dnnl::reorder(a, planar).execute(stream, a, planar);
     stream.wait();
-    a = planar;
+    shuffle_planar(static_cast<const float*>(planar.get_data_handle()), 3, h, w, x);
+  } catch (const std::bad_alloc&) {
+    return make_error(ErrorCode::kLimitExceeded, "out of memory");
+  } catch (const dnnl::error& err) {
+    return make_error(ErrorCode::kInternal, std::string("oneDNN: ") + err.what());
   }
-  shuffle_planar(static_cast<const float*>(a.get_data_handle()), 3, h, w, x);
   return ok_status();
 }
 

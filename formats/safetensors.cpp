@@ -321,7 +321,21 @@ StatusOr<Bytes> encode_safetensors(const TensorFile& file) {
   return out;
 }
 
-StatusOr<TensorFile> decode_safetensors(const uint8_t* data, size_t size) {
+namespace {
+
+// A parsed header: the tensors without their bytes, where each one lies in the data buffer, and
+// where that buffer starts in the file.
+struct ParsedHeader {
+  TensorFile file;
+  std::vector<Placement> placements;
+  uint64_t data_begin = 0;  // 8 + the header's length
+};
+
+// Parses and checks the header of a safetensors file of which data[0, size) holds at least the
+// header. buffer_size: the data buffer's length when the whole file is at hand; nullopt when only a
+// prefix is (the length is then the one the placements declare, checked for gaps and overlaps all
+// the same).
+StatusOr<ParsedHeader> parse_header(const uint8_t* data, size_t size, std::optional<uint64_t> buffer_size) {
   FACET_RETURN_ERROR_IF(size < 8, kTruncated,
                         "safetensors file has " + std::to_string(size) +
                             " bytes, fewer than its 8-byte header length");
@@ -336,13 +350,12 @@ StatusOr<TensorFile> decode_safetensors(const uint8_t* data, size_t size) {
                             " bytes, but only " + std::to_string(reader.remaining()) +
                             " bytes follow");
   const uint8_t* header_begin = data + 8;
-  const uint8_t* buffer = header_begin + header_size;
-  const uint64_t buffer_size = size - 8 - header_size;
+  const uint8_t* header_end = header_begin + header_size;
 
   DuplicateKeyDetector duplicates;
   Json header;
   try {
-    header = Json::parse(header_begin, buffer,
+    header = Json::parse(header_begin, header_end,
                          [&duplicates](int depth, Json::parse_event_t event, Json& parsed) {
                            return duplicates.on_event(depth, event, parsed);
                          });
@@ -355,26 +368,70 @@ StatusOr<TensorFile> decode_safetensors(const uint8_t* data, size_t size) {
                         "safetensors header repeats the key \"" + duplicates.duplicate() + "\"");
   FACET_RETURN_ERROR_IF(!header.is_object(), kCorrupt, "safetensors header is not a JSON object");
 
-  TensorFile file;
-  std::vector<Placement> placements;
-  placements.reserve(header.size());
+  ParsedHeader parsed;
+  parsed.data_begin = 8 + header_size;
+  parsed.placements.reserve(header.size());
+  const uint64_t bound = buffer_size.value_or(kMaxWeightsFileBytes);
   for (const auto& [name, value] : header.items()) {
     if (name == kMetadataKey) {
-      FACET_ASSIGN_OR_RETURN(file.metadata, parse_metadata(value));
+      FACET_ASSIGN_OR_RETURN(parsed.file.metadata, parse_metadata(value));
       continue;
     }
     TensorData tensor;
     Placement placement;
-    FACET_RETURN_IF_ERROR(parse_tensor_info(name, value, buffer_size, &tensor, &placement));
-    file.tensors.emplace(name, std::move(tensor));
-    placements.push_back(std::move(placement));
+    FACET_RETURN_IF_ERROR(parse_tensor_info(name, value, bound, &tensor, &placement));
+    parsed.file.tensors.emplace(name, std::move(tensor));
+    parsed.placements.push_back(std::move(placement));
   }
-  FACET_RETURN_IF_ERROR(check_layout(placements, buffer_size));
+  uint64_t declared = 0;
+  for (const Placement& placement : parsed.placements) declared = std::max(declared, placement.end);
+  FACET_RETURN_IF_ERROR(check_layout(parsed.placements, buffer_size.value_or(declared)));
+  return parsed;
+}
 
-  for (const Placement& placement : placements) {
-    file.tensors[placement.name].data.assign(buffer + placement.begin, buffer + placement.end);
+}  // namespace
+
+StatusOr<TensorFile> decode_safetensors(const uint8_t* data, size_t size) {
+  // The buffer's length is what follows the header; parse_header checks the header fits first.
+  const uint64_t header_size = size >= 8 ? ByteReader(data, size).u64() : 0;
+  const std::optional<uint64_t> buffer_size =
+      size >= 8 && header_size <= size - 8 ? std::optional<uint64_t>(size - 8 - header_size) : std::optional<uint64_t>(0);
+  FACET_ASSIGN_OR_RETURN(ParsedHeader parsed, parse_header(data, size, buffer_size));
+  const uint8_t* buffer = data + parsed.data_begin;
+  for (const Placement& placement : parsed.placements)
+    parsed.file.tensors[placement.name].data.assign(buffer + placement.begin, buffer + placement.end);
+  return std::move(parsed.file);
+}
+
+StatusOr<uint64_t> safetensors_prefix_needed(const uint8_t* data, size_t size, const TensorSelector& wanted) {
+  if (size < 8) return uint64_t{8};
+  const uint64_t header_size = ByteReader(data, size).u64();
+  FACET_RETURN_ERROR_IF(header_size > kMaxSafetensorsHeaderBytes, kLimitExceeded,
+                        "safetensors header of " + std::to_string(header_size) +
+                            " bytes exceeds the limit of " + std::to_string(kMaxSafetensorsHeaderBytes));
+  if (size - 8 < header_size) return 8 + header_size;
+  FACET_ASSIGN_OR_RETURN(ParsedHeader parsed, parse_header(data, size, std::nullopt));
+  uint64_t needed = parsed.data_begin;
+  for (const Placement& placement : parsed.placements)
+    if (wanted(placement.name)) needed = std::max(needed, parsed.data_begin + placement.end);
+  return needed;
+}
+
+StatusOr<TensorFile> decode_safetensors_selected(const uint8_t* data, size_t size, const TensorSelector& wanted) {
+  FACET_ASSIGN_OR_RETURN(ParsedHeader parsed, parse_header(data, size, std::nullopt));
+  const uint8_t* buffer = data + parsed.data_begin;
+  const uint64_t available = size - parsed.data_begin;
+  TensorFile selected;
+  selected.metadata = std::move(parsed.file.metadata);
+  for (const Placement& placement : parsed.placements) {
+    if (!wanted(placement.name)) continue;
+    FACET_RETURN_ERROR_IF(placement.end > available, kTruncated,
+                          "safetensors data ends before tensor \"" + placement.name + "\"");
+    TensorData tensor = std::move(parsed.file.tensors[placement.name]);
+    tensor.data.assign(buffer + placement.begin, buffer + placement.end);
+    selected.tensors.emplace(placement.name, std::move(tensor));
   }
-  return file;
+  return selected;
 }
 
 }  // namespace facet

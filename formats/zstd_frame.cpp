@@ -130,4 +130,52 @@ StatusOr<Bytes> zstd_decompress(const uint8_t* data, size_t size, uint64_t max_o
   return out;
 }
 
+struct ZstdPrefixDecoder::Context {
+  std::unique_ptr<ZSTD_DCtx, DCtxDeleter> dctx{ZSTD_createDCtx()};
+};
+
+ZstdPrefixDecoder::ZstdPrefixDecoder(const uint8_t* data, size_t size)
+    : context_(std::make_unique<Context>()), data_(data), size_(size) {}
+ZstdPrefixDecoder::~ZstdPrefixDecoder() = default;
+
+Status ZstdPrefixDecoder::extend_to(uint64_t n, uint64_t max_output_bytes) {
+  ZSTD_DCtx* dctx = context_->dctx.get();
+  FACET_RETURN_ERROR_IF(dctx == nullptr, kInternal, "cannot create a zstd decoder");
+  if (consumed_ == 0 && out_.empty()) {
+    FACET_RETURN_ERROR_IF(size_ == 0, kTruncated, "zstd data is empty");
+    size_t param_result = ZSTD_DCtx_setParameter(dctx, ZSTD_d_windowLogMax, kMaxWindowLog);
+    if (ZSTD_isError(param_result)) return zstd_error(ErrorCode::kInternal, "cannot bound the zstd window", param_result);
+  }
+  const uint64_t target = std::min(n, max_output_bytes == UINT64_MAX ? UINT64_MAX : max_output_bytes + 1);
+  FACET_RETURN_ERROR_IF(target > SIZE_MAX, kLimitExceeded, "zstd output does not fit in memory");
+  if (out_.size() >= target || frame_done_) return ok_status();
+  size_t produced = out_.size();
+  try {
+    out_.resize(size_t(target));
+  } catch (const std::bad_alloc&) {
+    return make_error(ErrorCode::kLimitExceeded, "cannot allocate memory for zstd output");
+  }
+  ZSTD_inBuffer input{data_, size_, consumed_};
+  while (produced < target) {
+    ZSTD_outBuffer output{out_.data(), out_.size(), produced};
+    const size_t result = ZSTD_decompressStream(dctx, &output, &input);
+    if (ZSTD_isError(result)) {
+      out_.resize(produced);
+      const ErrorCode code = ZSTD_getErrorCode(result) == ZSTD_error_frameParameter_windowTooLarge
+                                 ? ErrorCode::kLimitExceeded
+                                 : ErrorCode::kCorrupt;
+      return zstd_error(code, "zstd decompression failed", result);
+    }
+    const bool progressed = output.pos > produced || input.pos > consumed_;
+    produced = output.pos;
+    consumed_ = input.pos;
+    if (result == 0) frame_done_ = true;
+    if (frame_done_ || (input.pos == input.size && !progressed)) break;
+  }
+  out_.resize(produced);
+  FACET_RETURN_ERROR_IF(produced > max_output_bytes, kLimitExceeded,
+                        "zstd output exceeds the limit of " + std::to_string(max_output_bytes) + " bytes");
+  return ok_status();
+}
+
 }  // namespace facet

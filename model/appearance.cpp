@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "common/parallel.h"
+
 namespace facet {
 namespace {
 
@@ -15,66 +17,65 @@ const double kGreyEv = std::log2(0.18);
 
 enum { kExposure = 0, kContrast = 1, kSaturation = 2, kTemperature = 3, kTint = 4 };
 
-struct Opponent {
-  std::vector<double> L, a, b;
-};
-
 constexpr double kLumaR = 0.299, kLumaG = 0.587, kLumaB = 0.114;  // BT.601
 
-Opponent to_opponent(const RgbPlanes& x) {
-  Opponent o;
-  o.L.resize(x.pixels);
-  o.a.resize(x.pixels);
-  o.b.resize(x.pixels);
-  for (size_t i = 0; i < x.pixels; ++i) {
-    const double r = std::clamp(double(x.r[i]), 0.0, 1.0), g = std::clamp(double(x.g[i]), 0.0, 1.0),
-                 b = std::clamp(double(x.b[i]), 0.0, 1.0);
-    const double luma = kLumaR * r + kLumaG * g + kLumaB * b;
-    const double lr = std::log2(r + kChromaOffset), lg = std::log2(g + kChromaOffset),
-                 lb = std::log2(b + kChromaOffset);
-    o.L[i] = std::log2(srgb_to_linear(luma) + kBlackOffset);
-    o.a[i] = lr - lb;
-    o.b[i] = lg - 0.5 * (lr + lb);
-  }
-  return o;
-}
+// A pixel's (L, a, b) (appearance.h).
+struct Opponent {
+  double L, a, b;
+};
 
-double mean_of(const std::vector<double>& v) {
-  double s = 0;
-  for (double x : v) s += x;
-  return v.empty() ? 0.0 : s / double(v.size());
+inline Opponent opponent_of(float red, float green, float blue) {
+  const double r = std::clamp(double(red), 0.0, 1.0), g = std::clamp(double(green), 0.0, 1.0),
+               b = std::clamp(double(blue), 0.0, 1.0);
+  const double luma = kLumaR * r + kLumaG * g + kLumaB * b;
+  const double lr = std::log2(r + kChromaOffset), lg = std::log2(g + kChromaOffset), lb = std::log2(b + kChromaOffset);
+  return {std::log2(srgb_to_linear(luma) + kBlackOffset), lr - lb, lg - 0.5 * (lr + lb)};
 }
 
 struct Moments {
   double mean_L, std_L, mean_a, mean_b, chroma_rms;
 };
 
-// Means over pixels; spreads over the 8x8 block means (weighted by the block's pixel count).
-Moments moments(const Opponent& o, size_t width, size_t height) {
-  Moments m{};
-  m.mean_L = mean_of(o.L);
-  m.mean_a = mean_of(o.a);
-  m.mean_b = mean_of(o.b);
+// Means over pixels; spreads over the 8x8 block means (weighted by the block's pixel count). Each
+// band of blocks sums its own pixels (the bands run on `threads`), and the means add the block sums
+// in block order: the same numbers for any thread count.
+Moments moments(const RgbPlanes& x, int threads) {
+  const size_t width = x.width, height = x.height;
   const size_t bw = (width + kAppearanceBlock - 1) / kAppearanceBlock;
   const size_t bh = (height + kAppearanceBlock - 1) / kAppearanceBlock;
   std::vector<double> sL(bw * bh, 0.0), sa(bw * bh, 0.0), sb(bw * bh, 0.0), n(bw * bh, 0.0);
-  for (size_t y = 0; y < height; ++y)
-    for (size_t x = 0; x < width; ++x) {
-      const size_t i = y * width + x, blk = (y / kAppearanceBlock) * bw + x / kAppearanceBlock;
-      sL[blk] += o.L[i];
-      sa[blk] += o.a[i];
-      sb[blk] += o.b[i];
-      n[blk] += 1;
+  parallel_ranges(bh, threads, [&](size_t band_begin, size_t band_end) {
+    for (size_t y = band_begin * kAppearanceBlock; y < std::min(height, band_end * kAppearanceBlock); ++y) {
+      const size_t row = y * width, blocks = (y / kAppearanceBlock) * bw;
+      for (size_t xx = 0; xx < width; ++xx) {
+        const Opponent o = opponent_of(x.r[row + xx], x.g[row + xx], x.b[row + xx]);
+        const size_t blk = blocks + xx / kAppearanceBlock;
+        sL[blk] += o.L;
+        sa[blk] += o.a;
+        sb[blk] += o.b;
+        n[blk] += 1;
+      }
     }
-  double vl = 0, vc = 0, total = 0;
+  });
+  Moments m{};
+  double total = 0;
+  for (size_t k = 0; k < n.size(); ++k) {
+    m.mean_L += sL[k];
+    m.mean_a += sa[k];
+    m.mean_b += sb[k];
+    total += n[k];
+  }
+  total = std::max(total, 1.0);
+  m.mean_L /= total;
+  m.mean_a /= total;
+  m.mean_b /= total;
+  double vl = 0, vc = 0;
   for (size_t k = 0; k < n.size(); ++k) {
     if (n[k] == 0) continue;
     const double L = sL[k] / n[k] - m.mean_L, a = sa[k] / n[k] - m.mean_a, b = sb[k] / n[k] - m.mean_b;
     vl += n[k] * L * L;
     vc += n[k] * (a * a + b * b);
-    total += n[k];
   }
-  total = std::max(total, 1.0);
   m.std_L = std::sqrt(vl / total);
   m.chroma_rms = std::sqrt(vc / total);
   return m;
@@ -106,8 +107,9 @@ double linear_to_srgb(double v) {
   return v <= 0.0031308 ? v * 12.92 : 1.055 * std::pow(v, 1.0 / 2.4) - 0.055;
 }
 
-AppearanceVector measure_appearance(const RgbPlanes& image) {
-  const Moments m = moments(to_opponent(image), image.width, image.height);
+namespace {
+
+AppearanceVector factors_of(const Moments& m) {
   AppearanceVector f{};
   f[kExposure] = m.mean_L - kGreyEv;
   f[kContrast] = std::log2(std::max(m.std_L, kMinSpread));
@@ -117,34 +119,48 @@ AppearanceVector measure_appearance(const RgbPlanes& image) {
   return f;
 }
 
-void apply_appearance_delta(RgbPlanes& image, const AppearanceVector& d) {
-  Opponent o = to_opponent(image);
-  const Moments m = moments(o, image.width, image.height);
+// T_d of every pixel, given the image's moments: each pixel on its own, rows split over threads.
+void apply_with_moments(RgbPlanes& image, const AppearanceVector& d, const Moments& m, int threads) {
   const double contrast = std::exp2(d[kContrast]), saturation = std::exp2(d[kSaturation]);
-  for (size_t i = 0; i < image.pixels; ++i) {
-    const double L = m.mean_L + d[kExposure] + contrast * (o.L[i] - m.mean_L);
-    const double a = m.mean_a + d[kTemperature] + saturation * (o.a[i] - m.mean_a);
-    const double b = m.mean_b + d[kTint] + saturation * (o.b[i] - m.mean_b);
-    // Back: the luma from L, the chroma ratios from (a, b) (log2 u_R = t + a/2 - b/3,
-    // log2 u_G = t + 2b/3, log2 u_B = t - a/2 - b/3, with t such that the BT.601 sum of u is 1).
-    const double luma = linear_to_srgb(std::exp2(L) - kBlackOffset);
-    double ur = std::exp2(a / 2 - b / 3), ug = std::exp2(2 * b / 3), ub = std::exp2(-a / 2 - b / 3);
-    const double norm = kLumaR * ur + kLumaG * ug + kLumaB * ub;
-    ur /= norm;
-    ug /= norm;
-    ub /= norm;
-    const double base = luma + kChromaOffset;
-    image.r[i] = float(std::clamp(ur * base - kChromaOffset, 0.0, 1.0));
-    image.g[i] = float(std::clamp(ug * base - kChromaOffset, 0.0, 1.0));
-    image.b[i] = float(std::clamp(ub * base - kChromaOffset, 0.0, 1.0));
-  }
+  parallel_ranges(image.height, threads, [&](size_t row_begin, size_t row_end) {
+    for (size_t i = row_begin * image.width; i < row_end * image.width; ++i) {
+      const Opponent o = opponent_of(image.r[i], image.g[i], image.b[i]);
+      const double L = m.mean_L + d[kExposure] + contrast * (o.L - m.mean_L);
+      const double a = m.mean_a + d[kTemperature] + saturation * (o.a - m.mean_a);
+      const double b = m.mean_b + d[kTint] + saturation * (o.b - m.mean_b);
+      // Back: the luma from L, the chroma ratios from (a, b) (log2 u_R = t + a/2 - b/3,
+      // log2 u_G = t + 2b/3, log2 u_B = t - a/2 - b/3, with t such that the BT.601 sum of u is 1).
+      const double luma = linear_to_srgb(std::exp2(L) - kBlackOffset);
+      double ur = std::exp2(a / 2 - b / 3), ug = std::exp2(2 * b / 3), ub = std::exp2(-a / 2 - b / 3);
+      const double norm = kLumaR * ur + kLumaG * ug + kLumaB * ub;
+      ur /= norm;
+      ug /= norm;
+      ub /= norm;
+      const double base = luma + kChromaOffset;
+      image.r[i] = float(std::clamp(ur * base - kChromaOffset, 0.0, 1.0));
+      image.g[i] = float(std::clamp(ug * base - kChromaOffset, 0.0, 1.0));
+      image.b[i] = float(std::clamp(ub * base - kChromaOffset, 0.0, 1.0));
+    }
+  });
 }
 
-void impose_appearance(RgbPlanes& image, const AppearanceVector& target) {
-  const AppearanceVector now = measure_appearance(image);
+}  // namespace
+
+AppearanceVector measure_appearance(const RgbPlanes& image, int threads) {
+  return factors_of(moments(image, threads));
+}
+
+void apply_appearance_delta(RgbPlanes& image, const AppearanceVector& d, int threads) {
+  apply_with_moments(image, d, moments(image, threads), threads);
+}
+
+void impose_appearance(RgbPlanes& image, const AppearanceVector& target, int threads, ImposedFactors which) {
+  const Moments m = moments(image, threads);
+  const AppearanceVector now = factors_of(m);
   AppearanceVector d{};
   for (int k = 0; k < kAppearanceFactorCount; ++k) d[k] = target[k] - now[k];
-  apply_appearance_delta(image, d);
+  if (which == ImposedFactors::kLuminance) d[kSaturation] = d[kTemperature] = d[kTint] = 0.0;
+  apply_with_moments(image, d, m, threads);
 }
 
 }  // namespace facet

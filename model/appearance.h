@@ -70,14 +70,18 @@ struct RgbPlanes {
   std::vector<float> r, g, b;
 };
 
-AppearanceVector measure_appearance(const RgbPlanes& image);
+// `threads` splits the pixels (bands of 8x8 blocks, rows); the numbers are the same for any count.
+AppearanceVector measure_appearance(const RgbPlanes& image, int threads = 1);
 
 // Applies T_delta in place (clipping to [0, 1] at the end). The transform acts on each pixel's
 // (L, a, b) by the same affine map, so block means move with it and the identity above holds.
-void apply_appearance_delta(RgbPlanes& image, const AppearanceVector& delta);
+void apply_appearance_delta(RgbPlanes& image, const AppearanceVector& delta, int threads = 1);
 
-// Moves the image from its own factors to `target` (apply_appearance_delta with target - measured).
-void impose_appearance(RgbPlanes& image, const AppearanceVector& target);
+// Moves the image from its own factors to `target` (apply_appearance_delta with target - measured,
+// measuring once). kLuminance moves exposure and contrast only (a decode without chroma).
+enum class ImposedFactors { kAll, kLuminance };
+void impose_appearance(RgbPlanes& image, const AppearanceVector& target, int threads = 1,
+                       ImposedFactors which = ImposedFactors::kAll);
 
 // sRGB transfer functions (IEC 61966-2-1).
 double srgb_to_linear(double v);

@@ -165,7 +165,9 @@ StatusOr<std::vector<float>> tensor_as_floats(const TensorData& d) {
   return out;
 }
 
-StatusOr<EntropyModel> entropy_model_from_tensor_file(const TensorFile& file) {
+bool is_entropy_table(const std::string& tensor) { return tensor.rfind("tables.", 0) == 0; }
+
+StatusOr<EntropyModel> entropy_model_from_tensor_file(const TensorFile& file, EntropyModelParts parts) {
   EntropyModel model;
   FACET_ASSIGN_OR_RETURN(model.config, ModelConfig::from_metadata(file.metadata));
   const ModelConfig& config = model.config;
@@ -183,6 +185,7 @@ StatusOr<EntropyModel> entropy_model_from_tensor_file(const TensorFile& file) {
   FACET_ASSIGN_OR_RETURN(const TensorData* t, find(file, "tables.y.thresholds", TensorDtype::kF32, {scales}));
   FACET_ASSIGN_OR_RETURN(tables.scales, tensor_as_floats(*s));
   FACET_ASSIGN_OR_RETURN(tables.scale_thresholds, tensor_as_floats(*t));
+  if (parts == EntropyModelParts::kTablesOnly) return model;
   const int hn = config.hyper_n;
   HyperSynthesisWeights& hs = model.hyper_synthesis;
   FACET_ASSIGN_OR_RETURN(hs.up1, conv_weights(file, "hs_up1.conv", hn, 4 * hn));

@@ -53,6 +53,13 @@ struct EntropyModel {
   HyperSynthesisWeights hyper_synthesis;
   std::vector<GroupContextWeights> group_context;  // one per coded group; empty without group context
 };
-StatusOr<EntropyModel> entropy_model_from_tensor_file(const TensorFile& file);
+// kTablesOnly: the configuration and the tables, no networks (hyper_synthesis and group_context
+// stay empty): what reading a file's global factors and editing it need, and all a weights file
+// decoded with decode_weights_file_selected(..., is_entropy_table) holds.
+enum class EntropyModelParts { kAll, kTablesOnly };
+StatusOr<EntropyModel> entropy_model_from_tensor_file(const TensorFile& file,
+                                                      EntropyModelParts parts = EntropyModelParts::kAll);
+// Whether a tensor of a weights file is one of the entropy tables ("tables." ...).
+bool is_entropy_table(const std::string& tensor);
 
 }  // namespace facet

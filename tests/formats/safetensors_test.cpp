@@ -175,6 +175,65 @@ TEST_CASE("safetensors: zstd-wrapped weights file round trip", "[safetensors][zs
   require_same_tensor_file(*from_plain, file);
 }
 
+TEST_CASE("safetensors: the selected tensors of a plain or zstd-wrapped file, from a prefix", "[safetensors][zstd]") {
+  // A large F16 tensor after small 4-byte ones (the writer puts larger elements first), as in a
+  // model whose entropy tables (I32) lead its F16 weights.
+  test::Rng rng(77);
+  TensorFile file;
+  file.tensors["tables.a"] = make_tensor(TensorDtype::kI32, {3, 5}, rng);
+  file.tensors["tables.b"] = make_tensor(TensorDtype::kF32, {4}, rng);
+  file.tensors["weights"] = make_tensor(TensorDtype::kF16, {512, 1024}, rng);
+  file.metadata["facet.format"] = "test";
+  const TensorSelector tables = [](const std::string& name) { return name.rfind("tables.", 0) == 0; };
+  TensorFile expected = file;
+  expected.tensors.erase("weights");
+
+  StatusOr<Bytes> plain = encode_weights_file(file, false);
+  StatusOr<Bytes> compressed = encode_weights_file(file, true, 1);
+  REQUIRE(plain.ok());
+  REQUIRE(compressed.ok());
+  for (const Bytes* bytes : {&*plain, &*compressed}) {
+    StatusOr<TensorFile> selected = decode_weights_file_selected(bytes->data(), bytes->size(), tables);
+    REQUIRE(selected.ok());
+    require_same_tensor_file(*selected, expected);
+  }
+
+  // The tables end long before the weights; a prefix that holds them is enough, one byte less is not.
+  StatusOr<uint64_t> needed = safetensors_prefix_needed(plain->data(), plain->size(), tables);
+  REQUIRE(needed.ok());
+  CHECK(*needed < 4096);
+  CHECK(*needed + 512 * 1024 * 2 == plain->size());
+  StatusOr<TensorFile> prefix = decode_safetensors_selected(plain->data(), size_t(*needed), tables);
+  REQUIRE(prefix.ok());
+  require_same_tensor_file(*prefix, expected);
+  CHECK(decode_safetensors_selected(plain->data(), size_t(*needed) - 1, tables).status().code() ==
+        ErrorCode::kTruncated);
+  // Before the header is whole, the reader asks for more instead of failing.
+  StatusOr<uint64_t> first = safetensors_prefix_needed(plain->data(), 4, tables);
+  REQUIRE(first.ok());
+  CHECK(*first == 8);
+  StatusOr<uint64_t> header = safetensors_prefix_needed(plain->data(), 8, tables);
+  REQUIRE(header.ok());
+  CHECK(*header > 8);
+  CHECK(*header < *needed);
+
+  // A zstd frame cut inside the tables: truncated; cut after them: the tables still read.
+  StatusOr<TensorFile> cut = decode_weights_file_selected(compressed->data(), 40, tables);
+  CHECK_FALSE(cut.ok());
+  // A damaged header inside the frame is as corrupt as in a whole read.
+  Bytes broken = *plain;
+  broken[10] = '!';
+  StatusOr<Bytes> recompressed = zstd_compress(broken.data(), broken.size(), 1);
+  REQUIRE(recompressed.ok());
+  CHECK(decode_weights_file_selected(recompressed->data(), recompressed->size(), tables).status().code() ==
+        ErrorCode::kCorrupt);
+  // Selecting every tensor gives the whole file.
+  StatusOr<TensorFile> all =
+      decode_weights_file_selected(compressed->data(), compressed->size(), [](const std::string&) { return true; });
+  REQUIRE(all.ok());
+  require_same_tensor_file(*all, file);
+}
+
 TEST_CASE("safetensors: zstd-wrapped file with a damaged payload is rejected", "[safetensors]") {
   Bytes not_safetensors(100, 0xEE);
   StatusOr<Bytes> compressed = zstd_compress(not_safetensors.data(), not_safetensors.size(), 3);

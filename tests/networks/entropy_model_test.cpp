@@ -64,6 +64,22 @@ TEST_CASE("The entropy model of a weights file is the one the networks' loader g
   CHECK(entropy->tables.z_tables.table_count() == 8u);
   CHECK(entropy->tables.has_appearance());
 
+  SECTION("the tables alone, from the tables' prefix of the zstd-wrapped file") {
+    auto bytes = encode_weights_file(*file, true, 3);
+    REQUIRE(bytes.ok());
+    auto selected = decode_weights_file_selected(bytes->data(), bytes->size(), is_entropy_table);
+    REQUIRE(selected.ok());
+    for (const auto& [name, tensor] : selected->tensors) CHECK(is_entropy_table(name));
+    CHECK(entropy_model_from_tensor_file(*selected).status().code() == ErrorCode::kCorrupt);  // no h_s
+    auto tables_only = entropy_model_from_tensor_file(*selected, EntropyModelParts::kTablesOnly);
+    REQUIRE(tables_only.ok());
+    CHECK(tables_only->hyper_synthesis.out.weight.empty());
+    CHECK(tables_only->tables.scales == entropy->tables.scales);
+    CHECK(tables_only->tables.y_tables.table_count() == entropy->tables.y_tables.table_count());
+    CHECK(tables_only->tables.has_appearance());
+    CHECK(tables_only->config.m == 24);
+  }
+
   SECTION("a missing or misshapen tensor is kCorrupt, not a crash") {
     TensorFile broken = *file;
     broken.tensors.erase("hs_up2.conv.bias");
