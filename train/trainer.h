@@ -43,15 +43,14 @@ struct TrainOptions {
   // lowest's, set most of the gradient. kRelative: each image's loss divided by the running mean
   // (over steps) of its rate point's loss, times the mean of those running means, so that every
   // rate point moves the shared weights by the same relative amount (the gradient of the sum of
-  // the rate points' log losses); a rate point's own optimum (its gains) is unchanged. kRelative
-  // gave BD-rate -13.4% and -7.6% (two seeds) against kLambda, N=64, 10000 steps, 7 rate points
-  // (docs/training.md).
+  // the rate points' log losses); a rate point's own optimum (its gains) is unchanged. Why kRelative
+  // is the default: docs/training.md, "The trainer's defaults and the runs behind them".
   enum class RatePointWeights { kLambda, kRelative };
   RatePointWeights rate_point_weights = RatePointWeights::kRelative;
   // bf16 autocast of the transforms (kAuto: where the CPU or GPU runs it fast).
   TransformPrecision precision = TransformPrecision::kAuto;
   // Weights and activations channels-last (NHWC) on the CPU. kAuto: with bf16, where oneDNN's
-  // kernels are fastest in it; fp32 runs faster in NCHW (0.37 against 0.58 s a step, Zen 5).
+  // kernels are fastest in it; fp32 runs faster in NCHW (docs/training.md, step speed).
   enum class Layout { kAuto, kChannelsLast, kNchw };
   Layout layout = Layout::kAuto;
   double truncation_probability = 0.25;  // drop trailing groups in this share of the steps
@@ -60,9 +59,7 @@ struct TrainOptions {
   // so that share of the steps does not train the full decode. kPaired: it decodes twice from one
   // analysis, the full latents and the truncated ones (one more synthesis), the truncated decode's
   // distortion weighing truncation_weight times the full one's: every step trains the full decode.
-  // At 10000 steps from scratch (N=64, two seeds; docs/training.md) kPaired at weight 0.25 put the
-  // product recipe 0.63 dB under a single-lambda model (kReplace 0.74 / 0.86) but a file thinned by
-  // two groups then lost 1-2 dB against re-encoding (kReplace 0.2-0.8): kReplace stays the default.
+  // Why kReplace is the default: docs/training.md, "The trainer's defaults and the runs behind them".
   enum class TruncationMode { kReplace, kPaired };
   TruncationMode truncation_mode = TruncationMode::kReplace;
   double truncation_weight = 1.0;
@@ -78,19 +75,14 @@ struct TrainOptions {
   // the luma image, so that every step trains the full decode; each paired step costs one more
   // synthesis. kReplace (facet-photo-1's recipe): the step decodes only without chroma, its rate
   // and distortion replacing the full decode's, so a share of the steps does not train the colour
-  // image. At equal steps from scratch (64/128 channels, 6000 steps) the factor model's BD-rate
-  // against the same architecture without factors was +20.3% with kReplace and -2.1% with
-  // kPaired; +7.4% with kPaired for another seed at 4000 steps (16 held-out BSDS500 photos;
-  // models/README.md).
-  // The fine-tune of facet-photo-1 into facet-photo-2 (3000 more kPaired steps for it and for its
-  // baseline) did not lower the cost: +12.6% on Kodak.
+  // image. Why kPaired is the default: docs/training.md, "The trainer's defaults and the runs
+  // behind them".
   enum class ChromaDropMode { kReplace, kPaired };
   ChromaDropMode chroma_drop_mode = ChromaDropMode::kPaired;
   // kPaired: the weight of the grayscale decode's distortion against the colour decode's (both
-  // times lambda * 255^2). The grayscale decode only needs about 35 dB of luma PSNR; weight 1 gives
-  // it 39-44 dB and costs the colour image rate. From scratch (seed 2, 4000 steps, against the same
-  // baseline) weight 1 gave +7.4% BD-rate, 0.25 gave -6.7% with 37.0 dB of luma, 0 gave -14.0% and
-  // no grayscale image (19.8 dB): models/README.md.
+  // times lambda * 255^2). The grayscale decode needs about 35 dB of luma PSNR; a larger weight
+  // buys more than that at the colour image's rate (docs/training.md, "The trainer's defaults and
+  // the runs behind them").
   double chroma_luma_weight = 0.25;
   // Start from these parameters (a weights file's tensors) instead of a fresh initialization:
   // fine-tuning. Names and shapes must match the configuration.
