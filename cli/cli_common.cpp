@@ -1,6 +1,8 @@
 // Exit codes and error printing for the facet command.
 #include "cli/cli_common.h"
 
+#include "api/facet_internal.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -159,4 +161,17 @@ const char* precision_name(TransformPrecision precision) {
   }
 }
 
+ApiEdits api_edits(const EditOptions& edits) {
+  ApiEdits out;
+  for (const auto& [name, setting] : edits.settings)
+    out.settings.push_back(facet_factor_setting{name.c_str(), setting.value, setting.relative ? 1 : 0});
+  for (const std::string& name : edits.drops) out.drops.push_back(name.c_str());
+  return out;
+}
+
+ApiModel api_model(std::shared_ptr<CodecModel> model) { return ApiModel(facet_model_wrap(std::move(model)), facet_model_free); }
+
+Status api_error() { return facet_last_status(); }
+
 }  // namespace facet::cli
+

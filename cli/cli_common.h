@@ -9,6 +9,7 @@
 
 #include "bitstream/factor_edit.h"
 #include "codec/codec.h"
+#include "facet/facet.h"
 #include "common/precision.h"
 #include "eval/rd_sweep.h"
 #include "common/status.h"
@@ -74,5 +75,19 @@ struct EditOptions {
   std::set<std::string> drops;
 };
 StatusOr<EditOptions> parse_edit_options(const std::vector<std::string>& set, const std::vector<std::string>& drop);
+
+// The same as the C API takes them (facet.h): arrays that point into `edits`, valid while it lives.
+struct ApiEdits {
+  std::vector<facet_factor_setting> settings;
+  std::vector<const char*> drops;
+};
+ApiEdits api_edits(const EditOptions& edits);
+
+// A model the command line loaded (load_model_option) as the C API's handle; freed with it.
+using ApiModel = std::unique_ptr<facet_model, void (*)(facet_model*)>;
+ApiModel api_model(std::shared_ptr<CodecModel> model);
+
+// The C API's last failure on this thread as a Status (its code and message), for report_error.
+Status api_error();
 
 }  // namespace facet::cli

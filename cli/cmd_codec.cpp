@@ -1,5 +1,7 @@
 // facet compress / facet decompress: image <-> .fct with a photo model.
+#include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -92,76 +94,120 @@ bool is_directory(const std::string& path) {
   return path != "-" && std::filesystem::is_directory(path, ec);
 }
 
+facet_precision api_precision(TransformPrecision p) {
+  switch (p) {
+    case TransformPrecision::kFp32: return FACET_PRECISION_FP32;
+    case TransformPrecision::kBf16: return FACET_PRECISION_BF16;
+    default: return FACET_PRECISION_AUTO;
+  }
+}
+
+// One image through the C API (facet_compress_image): the command line is built on it.
 int run_compress(const CodecCommandOptions& o) {
   const auto start = std::chrono::steady_clock::now();
   const int threads = resolve_threads(o.threads);
   if (o.effort > kMinEffort && !has_libtorch()) return run_with_libtorch("effort " + std::to_string(o.effort));
   if (is_directory(o.input)) return run_batch_command(o, BatchDirection::kCompress, threads);
   // The model first: a command handed to facet-torch must not have read standard input.
-  auto model = load_model_option(o.model, o.backend);
-  if (!model.ok()) return report_error(model.status());
+  auto loaded = load_model_option(o.model, o.backend);
+  if (!loaded.ok()) return report_error(loaded.status());
+  const std::string backend = (*loaded)->transforms ? (*loaded)->transforms->backend_name() : "sprites";
+  ApiModel model = api_model(*loaded);
   const double load_s = seconds_since(start);
   const auto read_start = std::chrono::steady_clock::now();
   auto input = read_file(o.input);
   if (!input.ok()) return report_error(input.status());
   auto image = decode_image(input->data(), input->size());
-  const double read_s = seconds_since(read_start);
   if (!image.ok()) return report_error(image.status().with_context(o.input));
-  CompressOptions options;
+  // The samples as the API takes them: bytes, or 16-bit words as they are.
+  std::vector<uint8_t> bytes;
+  facet_image pixels{};
+  pixels.width = image->width;
+  pixels.height = image->height;
+  pixels.channels = image->channels;
+  pixels.bits = image->bit_depth;
+  if (image->bit_depth == 8) {
+    bytes.assign(image->samples.begin(), image->samples.end());
+    pixels.pixels = bytes.data();
+  } else {
+    pixels.pixels = image->samples.data();
+  }
+  const double read_s = seconds_since(read_start);
+  facet_compress_options options;
+  facet_compress_options_init(&options);
   options.quality = o.quality;
-  options.threads = threads;
-  options.tile_latents = o.tile;
-  options.precision = o.precision;
   options.effort = o.effort;
+  options.threads = threads;
+  options.tile = o.tile;
+  options.precision = api_precision(o.precision);
   if (o.effort > kMinEffort)
-    options.progress = [](const RefineProgress& p) {
-      std::fprintf(stderr, "refine: tile %d/%d, iteration %d/%d: %.4f bpp (latents), %.2f dB\n", p.tile + 1,
-                   p.tiles, p.iteration, p.iterations, p.bpp, p.psnr);
+    options.progress = [](void*, const facet_progress* p) {
+      std::fprintf(stderr, "refine: tile %d/%d, iteration %d/%d: %.4f bpp (latents), %.2f dB\n", p->tile + 1,
+                   p->tiles, p->iteration, p->iterations, p->bpp, p->psnr);
     };
-  CodingTimes times;
-  auto encoded = compress_image(*image, **model, options, &times);
-  if (!encoded.ok()) return report_error(encoded.status().with_context(o.input));
+  facet_timings times{};
+  options.timings = &times;
+  uint8_t* encoded = nullptr;
+  size_t encoded_size = 0;
+  if (facet_compress_image(model.get(), &pixels, &options, &encoded, &encoded_size) != FACET_OK)
+    return report_error(api_error().with_context(o.input));
+  std::unique_ptr<uint8_t, void (*)(void*)> owned(encoded, facet_free);
   WriteOptions write;
   write.overwrite = o.force;
-  Status written = write_file_atomic(o.output, *encoded, write);
+  Status written = write_file_atomic(o.output, encoded, encoded_size, write);
   if (!written.ok()) return report_error(written);
   if (o.verbose) {
     std::fprintf(stderr,
                  "%s: %ux%u, %zu bytes, %.4f bpp, q %.1f, effort %d, %d threads, %s: model %.3f s, read %.3f s, "
                  "analysis %.3f s, refine %.3f s, hyper %.3f s, entropy %.3f s, appearance %.3f s, total %.3f s\n",
-                 o.output.c_str(), image->width, image->height, encoded->size(),
-                 8.0 * encoded->size() / double(image->pixel_count()), o.quality, o.effort, threads,
-                 (*model)->transforms ? (*model)->transforms->backend_name() : "sprites", load_s, read_s,
-                 times.analysis_s, times.refine_s, times.hyper_s, times.entropy_s, times.appearance_s,
+                 o.output.c_str(), image->width, image->height, encoded_size,
+                 8.0 * encoded_size / double(image->pixel_count()), o.quality, o.effort, threads, backend.c_str(),
+                 load_s, read_s, times.analysis, times.refine, times.hyper, times.entropy, times.appearance,
                  seconds_since(start));
   }
   return kExitOk;
 }
 
+// One file through the C API (facet_decompress_image), then PNG.
 int run_decompress(const CodecCommandOptions& o) {
   const auto start = std::chrono::steady_clock::now();
   const int threads = resolve_threads(o.threads);
   if (is_directory(o.input)) return run_batch_command(o, BatchDirection::kDecompress, threads);
   // The model first: a command handed to facet-torch must not have read standard input.
-  auto model = load_model_option(o.model, o.backend);
-  if (!model.ok()) return report_error(model.status());
+  auto loaded = load_model_option(o.model, o.backend);
+  if (!loaded.ok()) return report_error(loaded.status());
+  const std::string backend = (*loaded)->transforms ? (*loaded)->transforms->backend_name() : "sprites";
+  ApiModel model = api_model(*loaded);
   const double load_s = seconds_since(start);
   auto input = read_file(o.input);
   if (!input.ok()) return report_error(input.status());
-  DecompressOptions options;
-  options.threads = threads;
-  options.tile_latents = o.tile;
-  options.precision = o.precision;
-  options.impose_appearance = !o.as_synthesized;
-  auto file = read_fct(input->data(), input->size());
-  if (!file.ok()) return report_error(file.status().with_context(o.input));
   auto edits = parse_edit_options(o.set, o.drop);
   if (!edits.ok()) return report_error(edits.status());
-  Status edited = edit_factors(*file, (*model)->global_factors(), edits->settings, edits->drops);
-  if (!edited.ok()) return report_error(edited.with_context(o.input));
-  CodingTimes times;
-  auto image = decompress_fct(*file, **model, options, &times);
-  if (!image.ok()) return report_error(image.status().with_context(o.input));
+  const ApiEdits api = api_edits(*edits);
+  facet_decompress_options options;
+  facet_decompress_options_init(&options);
+  options.threads = threads;
+  options.tile = o.tile;
+  options.precision = api_precision(o.precision);
+  options.as_synthesized = o.as_synthesized ? 1 : 0;
+  options.settings = api.settings.data();
+  options.setting_count = api.settings.size();
+  options.drop = api.drops.data();
+  options.drop_count = api.drops.size();
+  facet_timings times{};
+  options.timings = &times;
+  facet_image decoded{};
+  if (facet_decompress_image(model.get(), input->data(), input->size(), &options, &decoded) != FACET_OK)
+    return report_error(api_error().with_context(o.input));
+  std::unique_ptr<void, void (*)(void*)> owned(decoded.pixels, facet_free);
+  auto image = make_image(decoded.width, decoded.height, uint8_t(decoded.channels), uint8_t(decoded.bits));
+  if (!image.ok()) return report_error(image.status());
+  if (decoded.bits == 16) {
+    std::memcpy(image->samples.data(), decoded.pixels, image->samples.size() * sizeof(uint16_t));
+  } else {
+    const auto* samples = static_cast<const uint8_t*>(decoded.pixels);
+    std::copy(samples, samples + image->samples.size(), image->samples.begin());
+  }
   const auto write_start = std::chrono::steady_clock::now();
   auto png = encode_png(*image);
   if (!png.ok()) return report_error(png.status());
@@ -174,9 +220,8 @@ int run_decompress(const CodecCommandOptions& o) {
                  "%s: %ux%u from %zu bytes (%.4f bpp), %d threads, %s: model %.3f s, entropy %.3f s, hyper %.3f s, "
                  "synthesis %.3f s, appearance %.3f s, write %.3f s, total %.3f s\n",
                  o.output.c_str(), image->width, image->height, input->size(),
-                 8.0 * input->size() / double(image->pixel_count()), threads,
-                 (*model)->transforms ? (*model)->transforms->backend_name() : "sprites", load_s, times.entropy_s,
-                 times.hyper_s, times.synthesis_s, times.appearance_s, seconds_since(write_start), seconds_since(start));
+                 8.0 * input->size() / double(image->pixel_count()), threads, backend.c_str(), load_s, times.entropy,
+                 times.hyper, times.synthesis, times.appearance, seconds_since(write_start), seconds_since(start));
   }
   return kExitOk;
 }

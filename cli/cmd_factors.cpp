@@ -1,4 +1,4 @@
-// facet edit: a stored file's factors set or dropped without decoding pixels.
+// facet edit: a stored file's factors set or dropped without decoding pixels (facet_edit of the C API).
 #include <algorithm>
 #include <cstdio>
 #include <memory>
@@ -21,35 +21,27 @@ struct EditCommandOptions {
 int run_edit(const EditCommandOptions& o) {
   auto edits = parse_edit_options(o.set, o.drop);
   if (!edits.ok()) return report_error(edits.status());
-  std::vector<GlobalFactorModel> globals;
-  std::shared_ptr<CodecModel> model;
+  ApiModel model(nullptr, facet_model_free);
   if (!edits->settings.empty()) {  // drops need no model; settings re-encode with its tables
     // The model before the input: a command handed to facet-torch must not have read standard input.
     auto loaded = load_model_option(o.model, TransformsBackend::kNone);  // the tables alone
     if (!loaded.ok()) return report_error(loaded.status());
-    model = *loaded;
+    model = api_model(*loaded);
   }
   auto input = read_file(o.input);
   if (!input.ok()) return report_error(input.status());
-  auto file = read_fct(input->data(), input->size());
-  if (!file.ok()) return report_error(file.status().with_context(o.input));
-  if (model) {
-    if (model->hash != file->header.model_hash)
-      return report_error(make_error(ErrorCode::kUnsupported, "the file needs model '" + file->header.model_id +
-                                                                  "'; the loaded model " + model->path + " is '" +
-                                                                  model->model_id() + "'"));
-    globals = model->global_factors();
-  }
-  const size_t before = input->size();
-  Status edited = edit_factors(*file, globals, edits->settings, edits->drops);
-  if (!edited.ok()) return report_error(edited.with_context(o.input));
-  auto bytes = write_fct(file->header, file->streams);
-  if (!bytes.ok()) return report_error(bytes.status());
+  const ApiEdits api = api_edits(*edits);
+  uint8_t* edited = nullptr;
+  size_t edited_size = 0;
+  if (facet_edit(model.get(), input->data(), input->size(), api.settings.data(), api.settings.size(), api.drops.data(),
+                 api.drops.size(), &edited, &edited_size) != FACET_OK)
+    return report_error(api_error().with_context(o.input));
+  std::unique_ptr<uint8_t, void (*)(void*)> owned(edited, facet_free);
   WriteOptions write;
   write.overwrite = o.force;
-  Status written = write_file_atomic(o.output, *bytes, write);
+  Status written = write_file_atomic(o.output, edited, edited_size, write);
   if (!written.ok()) return report_error(written);
-  std::fprintf(stderr, "%s: %zu -> %zu bytes\n", o.output.c_str(), before, bytes->size());
+  std::fprintf(stderr, "%s: %zu -> %zu bytes\n", o.output.c_str(), input->size(), edited_size);
   return kExitOk;
 }
 

@@ -1,9 +1,11 @@
-// facet inspect: prints a .fct file's header and factor table (text or --json).
+// facet inspect: prints a .fct file's header and factor table (text or --json), read with the C
+// API's facet_inspect.
 #include <cstdio>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "cli/cli_common.h"
 #include "cli/commands.h"
@@ -19,32 +21,7 @@ struct InspectOptions {
   bool json = false;
 };
 
-// Values of the global factors in their units, when the file's model is at hand (--model, or the
-// default model when its hash matches); empty otherwise.
-struct FactorValue {
-  double value = 0;
-  std::string unit;
-};
-std::map<std::string, FactorValue> global_values(const FctFile& file, const std::string& model_path,
-                                                 std::string* note) {
-  std::map<std::string, FactorValue> values;
-  bool has_global = false;
-  for (const FactorEntry& f : file.header.factors) has_global |= f.kind == FactorKind::kGlobal;
-  if (!has_global) return values;
-  auto model = load_model_option(model_path, TransformsBackend::kNone);  // the tables alone
-  if (!model.ok() || (*model)->hash != file.header.model_hash) {
-    *note = "global factor values need the file's model '" + file.header.model_id + "' (--model FILE)";
-    return values;
-  }
-  for (const GlobalFactorModel& g : (*model)->global_factors()) {
-    if (file.header.find(g.name) < 0) continue;
-    auto v = read_global_factor(file, g);
-    if (v.ok()) values[g.name] = {g.to_user(*v), g.unit};
-  }
-  return values;
-}
-
-const char* channel_layout(uint8_t channels) {
+const char* channel_layout(uint32_t channels) {
   switch (channels) {
     case 1: return "gray";
     case 2: return "gray+alpha";
@@ -54,95 +31,133 @@ const char* channel_layout(uint8_t channels) {
   return "?";
 }
 
-std::string shape_text(const std::vector<uint32_t>& shape) {
-  if (shape.empty()) return "scalar";
+std::string shape_text(const facet_factor& f) {
+  if (f.rank == 0) return "scalar";
   std::string s;
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? "x" : "") + std::to_string(shape[i]);
+  for (uint32_t i = 0; i < f.rank; ++i) s += (i ? "x" : "") + std::to_string(f.shape[i]);
   return s;
 }
 
-nlohmann::json to_json(const std::string& path, size_t file_bytes, uint64_t header_bytes,
-                       const FctHeader& h, const std::map<std::string, FactorValue>& values) {
+std::vector<facet_factor> factors_of(const facet_file_info* info) {
+  std::vector<facet_factor> factors(facet_file_info_factor_count(info));
+  for (size_t i = 0; i < factors.size(); ++i) facet_file_info_factor(info, i, &factors[i]);
+  return factors;
+}
+
+std::vector<std::string> split_reads(const char* reads) {
+  std::vector<std::string> names;
+  std::string name;
+  for (const char* c = reads; *c; ++c) {
+    if (*c == ',') {
+      names.push_back(name);
+      name.clear();
+    } else {
+      name += *c;
+    }
+  }
+  if (!name.empty()) names.push_back(name);
+  return names;
+}
+
+double bits_per_pixel(const facet_file_info* info, size_t file_bytes) {
+  return 8.0 * double(file_bytes) / double(uint64_t{facet_file_info_width(info)} * facet_file_info_height(info));
+}
+
+nlohmann::json to_json(const std::string& path, size_t file_bytes, const facet_file_info* info) {
   nlohmann::json factors = nlohmann::json::array();
-  for (const FactorEntry& f : h.factors) {
+  for (const facet_factor& f : factors_of(info)) {
     nlohmann::json value = nullptr, unit = nullptr;
-    if (auto it = values.find(f.name); it != values.end()) {
-      value = it->second.value;
-      unit = it->second.unit;
+    if (f.has_value) {
+      value = f.value;
+      unit = f.unit;
     }
     factors.push_back({{"name", f.name},
                        {"value", value},
                        {"unit", unit},
-                       {"kind", factor_kind_name(f.kind)},
-                       {"coder", stream_coder_name(f.coder)},
-                       {"element_type", element_type_name(f.element_type)},
-                       {"shape", f.shape},
-                       {"quant_step", f.quant_step},
+                       {"kind", f.kind},
+                       {"coder", f.coder},
+                       {"element_type", f.element_type},
+                       {"shape", std::vector<uint32_t>(f.shape, f.shape + f.rank)},
+                       {"quant_step", float(f.quant_step)},
                        {"offset", f.offset},
-                       {"bytes", f.length},
+                       {"bytes", f.bytes},
                        {"checksum", hex(f.checksum, 8)},
-                       {"context", f.context}});
+                       {"context", split_reads(f.reads)}});
   }
   return {{"file", path},
           {"bytes", file_bytes},
-          {"format_version", h.version},
-          {"header_bytes", header_bytes},
-          {"width", h.width},
-          {"height", h.height},
-          {"channels", h.channels},
-          {"source_bit_depth", h.source_bit_depth},
-          {"quality", h.quality / 100.0},
-          {"model_id", h.model_id},
-          {"model_hash", hex(h.model_hash, 16)},
-          {"bits_per_pixel", 8.0 * double(file_bytes) / double(uint64_t{h.width} * h.height)},
+          {"format_version", facet_file_info_format_version(info)},
+          {"header_bytes", facet_file_info_header_bytes(info)},
+          {"width", facet_file_info_width(info)},
+          {"height", facet_file_info_height(info)},
+          {"channels", facet_file_info_channels(info)},
+          {"source_bit_depth", facet_file_info_source_bit_depth(info)},
+          {"quality", facet_file_info_quality(info)},
+          {"model_id", facet_file_info_model_id(info)},
+          {"model_hash", hex(facet_file_info_model_hash(info), 16)},
+          {"bits_per_pixel", bits_per_pixel(info, file_bytes)},
           {"factors", factors}};
 }
 
-void print_text(const std::string& path, size_t file_bytes, uint64_t header_bytes, const FctHeader& h,
-                const std::map<std::string, FactorValue>& values, const std::string& note) {
+void print_text(const std::string& path, size_t file_bytes, const facet_file_info* info, const std::string& note) {
+  const std::vector<facet_factor> factors = factors_of(info);
+  const std::string model_id = facet_file_info_model_id(info);
   std::printf("%s: Facet file, format version %u, %zu bytes (%.4f bpp)\n", path.c_str(),
-              unsigned(h.version), file_bytes,
-              8.0 * double(file_bytes) / double(uint64_t{h.width} * h.height));
-  std::printf("  image    %u x %u, %s, source %u-bit\n", h.width, h.height, channel_layout(h.channels),
-              unsigned(h.source_bit_depth));
-  std::printf("  model    %s (hash %s)\n", h.model_id.empty() ? "-" : h.model_id.c_str(),
-              hex(h.model_hash, 16).c_str());
-  std::printf("  quality  %.2f\n", h.quality / 100.0);
-  std::printf("  header   %llu bytes, %zu factors\n", static_cast<unsigned long long>(header_bytes),
-              h.factors.size());
+              facet_file_info_format_version(info), file_bytes, bits_per_pixel(info, file_bytes));
+  std::printf("  image    %u x %u, %s, source %u-bit\n", facet_file_info_width(info), facet_file_info_height(info),
+              channel_layout(facet_file_info_channels(info)), facet_file_info_source_bit_depth(info));
+  std::printf("  model    %s (hash %s)\n", model_id.empty() ? "-" : model_id.c_str(),
+              hex(facet_file_info_model_hash(info), 16).c_str());
+  std::printf("  quality  %.2f\n", facet_file_info_quality(info));
+  std::printf("  header   %llu bytes, %zu factors\n",
+              static_cast<unsigned long long>(facet_file_info_header_bytes(info)), factors.size());
   std::printf("  %-16s %-8s %-16s %-4s %-14s %-10s %10s  %-8s  %s\n", "factor", "kind", "coder", "type",
               "shape", "step", "bytes", "checksum", "value");
-  for (const FactorEntry& f : h.factors) {
+  for (const facet_factor& f : factors) {
     std::string value;
-    if (auto it = values.find(f.name); it != values.end()) {
+    if (f.has_value) {
       char text[64];
-      std::snprintf(text, sizeof text, "%+.4f %s", it->second.value, it->second.unit.c_str());
+      std::snprintf(text, sizeof text, "%+.4f %s", f.value, f.unit);
       value = text;
     }
     // What decoding the stream reads (FORMAT.md §4.2): it cannot be kept without those.
-    std::string reads;
-    for (const std::string& name : f.context) reads += (reads.empty() ? "reads " : ",") + name;
-    if (!reads.empty()) value += (value.empty() ? "" : "  ") + reads;
-    std::printf("  %-16s %-8s %-16s %-4s %-14s %-10g %10llu  %-8s  %s\n", f.name.c_str(),
-                factor_kind_name(f.kind), stream_coder_name(f.coder), element_type_name(f.element_type),
-                shape_text(f.shape).c_str(), double(f.quant_step),
-                static_cast<unsigned long long>(f.length), hex(f.checksum, 8).c_str(), value.c_str());
+    if (*f.reads) value += std::string(value.empty() ? "" : "  ") + "reads " + f.reads;
+    std::printf("  %-16s %-8s %-16s %-4s %-14s %-10g %10llu  %-8s  %s\n", f.name, f.kind, f.coder,
+                f.element_type, shape_text(f).c_str(), f.quant_step, static_cast<unsigned long long>(f.bytes),
+                hex(f.checksum, 8).c_str(), value.c_str());
   }
   if (!note.empty()) std::printf("  (%s)\n", note.c_str());
 }
 
+// facet_inspect of the C API, with the file's model when it is at hand (--model, or the default
+// model when its hash matches) for the global factors' values.
 int run_inspect(const InspectOptions& options) {
   auto bytes = read_file(options.input);
   if (!bytes.ok()) return report_error(bytes.status());
-  auto file = read_fct(bytes->data(), bytes->size());
-  if (!file.ok()) return report_error(file.status().with_context(options.input));
-  const uint64_t header_bytes = fct_header_size(file->header).value();
+  facet_file_info* plain = nullptr;
+  if (facet_inspect(nullptr, bytes->data(), bytes->size(), &plain) != FACET_OK)
+    return report_error(api_error().with_context(options.input));
+  std::unique_ptr<facet_file_info, void (*)(facet_file_info*)> info(plain, facet_file_info_free);
   std::string note;
-  const auto values = global_values(*file, options.model, &note);
+  bool has_global = false;
+  for (const facet_factor& f : factors_of(info.get())) has_global |= std::string(f.kind) == "global";
+  if (has_global) {
+    auto model = load_model_option(options.model, TransformsBackend::kNone);  // the tables alone
+    if (model.ok() && (*model)->hash == facet_file_info_model_hash(info.get())) {
+      ApiModel api = api_model(*model);
+      facet_file_info* valued = nullptr;
+      if (facet_inspect(api.get(), bytes->data(), bytes->size(), &valued) != FACET_OK)
+        return report_error(api_error().with_context(options.input));
+      info.reset(valued);
+    } else {
+      note = std::string("global factor values need the file's model '") + facet_file_info_model_id(info.get()) +
+             "' (--model FILE)";
+    }
+  }
   if (options.json) {
-    std::printf("%s\n", to_json(options.input, bytes->size(), header_bytes, file->header, values).dump(2).c_str());
+    std::printf("%s\n", to_json(options.input, bytes->size(), info.get()).dump(2).c_str());
   } else {
-    print_text(options.input, bytes->size(), header_bytes, file->header, values, note);
+    print_text(options.input, bytes->size(), info.get(), note);
   }
   return kExitOk;
 }

@@ -23,8 +23,10 @@ set(allowed_codec     codec bitstream engine model entropy formats common)
 set(allowed_torch_codec torch_codec codec bitstream engine sprites networks model stats entropy formats common)
 set(allowed_eval      eval stats formats entropy common)
 set(allowed_batch     batch codec bitstream engine model eval stats entropy formats common)
-set(allowed_cli       cli batch train torch_codec codec bitstream engine sprites networks model eval stats entropy formats common)
-set(folders common stats entropy formats model engine networks sprites train bitstream codec torch_codec eval batch cli)
+# api/: libfacet, the C API (include/facet/facet.h, "facet/"), on the codec without LibTorch.
+set(allowed_api       api facet codec bitstream engine model entropy formats common)
+set(allowed_cli       cli api facet batch train torch_codec codec bitstream engine sprites networks model eval stats entropy formats common)
+set(folders common stats entropy formats model engine networks sprites train bitstream codec torch_codec eval batch api cli)
 
 # System headers a folder must not include (regular expressions on the <...> name).
 set(no_torch "^(torch/|ATen/|c10/)")
@@ -44,6 +46,7 @@ set(forbidden_codec     "${no_torch}|${no_cli}")
 set(forbidden_torch_codec "${no_cli}")
 set(forbidden_eval      "${no_torch}|${no_cli}")
 set(forbidden_batch     "${no_torch}|${no_cli}")
+set(forbidden_api       "${no_torch}|${no_io_libraries}|${no_cli}")
 set(forbidden_cli       "^$")
 
 set(violations 0)

@@ -18,7 +18,9 @@
  *   uses `threads` worker threads of its own; the output does not depend on that number.
  * - This library codes with the transforms on oneDNN and needs no LibTorch. Encoder efforts above
  *   1 refine the latents by gradient descent, which needs LibTorch: they are FACET_ERROR_UNSUPPORTED
- *   here (the facet-torch program has them; their files decode here like any other).
+ *   here (the facet-torch program, which runs the same API with LibTorch beside it, has them and
+ *   reports their progress through facet_compress_options.progress; their files decode here like
+ *   any other).
  */
 #ifndef FACET_FACET_H_
 #define FACET_FACET_H_
@@ -96,11 +98,35 @@ typedef enum facet_precision {
   FACET_PRECISION_BF16 = 2  /* FACET_ERROR_UNSUPPORTED on CPUs without bf16 instructions */
 } facet_precision;
 
+/* Seconds spent in each stage of one call (the stages a call does not run stay 0). */
+typedef struct facet_timings {
+  double analysis;   /* the analysis transform and hyper-analysis (encoder) */
+  double refine;     /* the latent refinement of efforts >= 2 (encoder) */
+  double hyper;      /* the hyper-synthesis: the means and scales of the latents */
+  double entropy;    /* rANS coding of every stream */
+  double synthesis;  /* the synthesis transform (decoder) */
+  double appearance; /* measuring (encoder) or imposing (decoder) the global appearance factors */
+} facet_timings;
+
+/* The progress of an effort >= 2 encode: for each tile, at the start of its refinement (iteration
+ * 0), every 10 iterations and at the last. Calls come from the threads that refine the tiles, one
+ * at a time (never two at once). bpp: the tile's latents' estimated rate; psnr: its decode's, dB. */
+typedef struct facet_progress {
+  int tile, tiles;           /* 0-based tile index, tile count */
+  int iteration, iterations; /* 0 .. iterations */
+  double bpp, psnr;
+} facet_progress;
+typedef void (*facet_progress_fn)(void* user, const facet_progress* progress);
+
 typedef struct facet_compress_options {
   double quality;            /* 0..100, continuous (default 75) */
   int effort;                /* 1 (the default; higher efforts: FACET_ERROR_UNSUPPORTED, see above) */
   int threads;               /* worker threads, >= 1 (default 1) */
   facet_precision precision; /* default FACET_PRECISION_AUTO */
+  int tile;                  /* tiles of at most tile x 16 pixels a side (default 32; 0: one tile) */
+  facet_progress_fn progress; /* NULL (the default) or called as above, with progress_user */
+  void* progress_user;
+  facet_timings* timings;    /* NULL (the default) or filled on success */
 } facet_compress_options;
 
 /* The defaults above. */
@@ -112,6 +138,21 @@ FACET_EXPORT void facet_compress_options_init(facet_compress_options* options);
 FACET_EXPORT facet_status facet_compress(const facet_model* model, const uint8_t* pixels, uint32_t width,
                                          uint32_t height, uint32_t channels, size_t stride,
                                          const facet_compress_options* options, uint8_t** out, size_t* out_size);
+
+/* Pixels of 8 or 16 bits a sample: width x height pixels of `channels` (1 to 4) interleaved
+ * samples, uint8_t (bits 8) or uint16_t in the machine's byte order (bits 16), rows `stride` bytes
+ * apart (0: width * channels * bytes per sample). */
+typedef struct facet_image {
+  void* pixels;
+  uint32_t width, height, channels, bits;
+  size_t stride;
+} facet_image;
+
+/* facet_compress of 8- or 16-bit pixels: the colour of a 16-bit image is coded at 8 bits (as
+ * every image's), its alpha at 16 (FORMAT.md, the alpha stream). */
+FACET_EXPORT facet_status facet_compress_image(const facet_model* model, const facet_image* image,
+                                               const facet_compress_options* options, uint8_t** out,
+                                               size_t* out_size);
 
 /* ---- decompress --------------------------------------------------------------------------- */
 
@@ -130,6 +171,9 @@ typedef struct facet_decompress_options {
   size_t drop_count;
   const facet_factor_setting* settings;  /* global factors set before decoding */
   size_t setting_count;
+  int tile;                              /* as facet_compress_options.tile (default 32) */
+  int as_synthesized;                    /* nonzero: the synthesis' own appearance, not the stored factors' */
+  facet_timings* timings;                /* NULL (the default) or filled on success */
 } facet_decompress_options;
 
 FACET_EXPORT void facet_decompress_options_init(facet_decompress_options* options);
@@ -145,6 +189,11 @@ FACET_EXPORT facet_status facet_image_size(const uint8_t* data, size_t size, uin
 FACET_EXPORT facet_status facet_decompress(const facet_model* model, const uint8_t* data, size_t size,
                                            const facet_decompress_options* options, uint8_t** pixels,
                                            uint32_t* width, uint32_t* height, uint32_t* channels);
+
+/* Decodes into new pixels of the file's own depth: image->bits is 16 when the file keeps a 16-bit
+ * alpha, else 8; image->pixels is the library's (facet_free it), rows tightly packed. */
+FACET_EXPORT facet_status facet_decompress_image(const facet_model* model, const uint8_t* data, size_t size,
+                                                 const facet_decompress_options* options, facet_image* image);
 
 /* The same into the caller's buffer: `capacity` bytes, rows `stride` bytes apart (0: width *
  * channels), channels as facet_image_size says. FACET_ERROR_INVALID_ARGUMENT if it is too small. */
@@ -163,6 +212,14 @@ typedef struct facet_factor {
   uint64_t bytes;     /* its stream's size */
   int has_value;      /* global factors, when the file's model was given: value is set */
   double value;       /* in the factor's unit */
+  const char* unit;   /* the value's unit ("EV", "log2"), "" without a value */
+  const char* element_type; /* "i32", "u8", ... (FORMAT.md §4) */
+  uint32_t rank;            /* 0 (a scalar) to 4 */
+  uint32_t shape[4];        /* the first `rank` are set */
+  double quant_step;
+  uint64_t offset;          /* of its stream, from the end of the header */
+  uint32_t checksum;        /* its stream's stored checksum */
+  const char* reads;        /* the factors decoding it reads, comma-separated ("" if none) */
 } facet_factor;
 
 /* Parses a file's header and factor table; with the file's model (model may be NULL) also the
@@ -176,6 +233,11 @@ FACET_EXPORT uint32_t facet_file_info_channels(const facet_file_info* info);   /
 FACET_EXPORT double facet_file_info_quality(const facet_file_info* info);
 FACET_EXPORT uint32_t facet_file_info_format_version(const facet_file_info* info);
 FACET_EXPORT const char* facet_file_info_model_id(const facet_file_info* info);
+FACET_EXPORT uint64_t facet_file_info_model_hash(const facet_file_info* info);
+FACET_EXPORT uint32_t facet_file_info_source_bit_depth(const facet_file_info* info); /* 8 or 16 */
+FACET_EXPORT uint64_t facet_file_info_header_bytes(const facet_file_info* info);
+/* Whether the global factors' values are there (the file's model was given). */
+FACET_EXPORT int facet_file_info_has_values(const facet_file_info* info);
 FACET_EXPORT size_t facet_file_info_factor_count(const facet_file_info* info);
 /* Factor `index` (0 .. count - 1), or FACET_ERROR_INVALID_ARGUMENT past the end. */
 FACET_EXPORT facet_status facet_file_info_factor(const facet_file_info* info, size_t index, facet_factor* factor);
