@@ -210,7 +210,10 @@ StatusOr<std::vector<RdCurve>> load_reference_curves(const std::string& path) {
   FACET_RETURN_ERROR_IF(!j.is_object() || !j.contains("codecs") || !j["codecs"].is_object(), kCorrupt,
                         path + ": no \"codecs\" object");
   std::vector<RdCurve> curves;
-  for (const auto& [name, entry] : j["codecs"].items()) {
+  for (const auto& item : j["codecs"].items()) {
+    // Plain references, not a structured binding: C++17 lambdas cannot capture those (clang refuses).
+    const std::string name = item.key();
+    const nlohmann::json& entry = item.value();
     auto numbers = [&](const char* key, std::vector<double>* out) -> Status {
       if (!entry.contains(key)) return ok_status();
       FACET_RETURN_ERROR_IF(!entry[key].is_array(), kCorrupt, path + ": " + name + "." + key + " is not a list");
