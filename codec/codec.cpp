@@ -410,10 +410,14 @@ StatusOr<Image> decompress_fct(const FctFile& file, CodecModel& model, const Dec
   if (impose) {
     // The decoder shows the stored appearance: the synthesized image is moved from its own
     // factors to the file's. Without chroma only the luminance factors apply.
-    RgbPlanes planes = image_planes(image);
-    impose_appearance(planes, appearance, options.threads,
+    InterleavedSamples samples;
+    samples.samples = image.samples.data();
+    samples.width = image.width;
+    samples.height = image.height;
+    samples.channels = image.channels;
+    samples.colors = image.color_channels();
+    impose_appearance(samples, appearance, options.threads,
                       chroma_kept ? ImposedFactors::kAll : ImposedFactors::kLuminance);
-    put_planes(planes, &image);
   }
   t.appearance_s = since(start);
 

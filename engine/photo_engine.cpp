@@ -5,6 +5,7 @@
 
 #include <dnnl.hpp>
 #include <omp.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <array>
@@ -146,15 +147,31 @@ void shuffle_channels_last(const uint8_t* src, int channels, int h, int w, size_
                     src + ((size_t(y) * w + x) * 4 + s) * pixel, pixel);
 }
 
-// Planar f32 [4 C][h][w] into planar f32 [C][2h][2w] (the synthesis' last layer into the pixels).
-void shuffle_planar(const float* src, int channels, int h, int w, float* dst) {
+// Planar f32 [4 C][h][w] into rows [2 y0, 2 (y0 + h)) of planar f32 [C][dst_h][2w] (the synthesis'
+// last layer, or a band of it, into the pixels).
+void shuffle_planar(const float* src, int channels, int h, int w, float* dst, int dst_h, int y0) {
   for (int s = 0; s < 4; ++s)
     for (int c = 0; c < channels; ++c) {
       const float* in = src + (size_t(s) * channels + c) * h * w;
-      float* out = dst + size_t(c) * (2 * h) * (2 * w);
+      float* out = dst + size_t(c) * dst_h * (2 * w);
       for (int y = 0; y < h; ++y)
-        for (int x = 0; x < w; ++x) out[size_t(2 * y + s / 2) * (2 * w) + 2 * x + s % 2] = in[size_t(y) * w + x];
+        for (int x = 0; x < w; ++x)
+          out[size_t(2 * (y0 + y) + s / 2) * (2 * w) + 2 * x + s % 2] = in[size_t(y) * w + x];
     }
+}
+
+// Rows [y0, y0 + rows) of an activation [1, c, src_h, w] into rows [dst_y0, dst_y0 + rows) of one
+// [1, c, dst_h, w], both in the blocked layout of `block` channels (block 0: channels-last).
+void copy_rows(const uint8_t* src, int c, int src_h, int w, int y0, int rows, int block, size_t element, uint8_t* dst,
+               int dst_h, int dst_y0) {
+  if (block > 0) {
+    const size_t row = size_t(w) * block * element;
+    for (int cb = 0; cb < c / block; ++cb)
+      std::memcpy(dst + (size_t(cb) * dst_h + dst_y0) * row, src + (size_t(cb) * src_h + y0) * row, row * rows);
+  } else {
+    const size_t row = size_t(w) * c * element;
+    std::memcpy(dst + size_t(dst_y0) * row, src + size_t(y0) * row, row * rows);
+  }
 }
 
 // The buffers of one transform call, reused from layer to layer: the activations move between a
@@ -163,27 +180,37 @@ void shuffle_planar(const float* src, int channels, int h, int w, float* dst) {
 // overwritten: the caller takes a slot only when its previous contents are dead.
 class Workspace {
  public:
-  static constexpr int kSlots = 4;
-  // `bytes` of slot k, 64-byte aligned: the slot's buffer, grown when it is too small.
+  static constexpr int kSlots = 9;
+  // `bytes` of slot k, page-aligned: the slot's buffer, grown when it is too small. Buffers are
+  // mapped from the kernel and unmapped when the call ends (or the slot grows), not taken from
+  // malloc: a decode of many tiles on worker threads would otherwise leave them in malloc's
+  // per-thread arenas (a 6000x4000 decode peaked at 799 MB that way, against 571 MB).
   void* take(int slot, size_t bytes) {
     Slot& s = slots_[slot];
-    if (bytes > s.capacity) {
-      s.data.reset();  // first: the old and the new buffer are never held together
-      const size_t rounded = (std::max<size_t>(bytes, 64) + 63) / 64 * 64;
-      s.data.reset(static_cast<uint8_t*>(std::aligned_alloc(64, rounded)));
-      if (!s.data) throw std::bad_alloc();
+    if (bytes > s.capacity || !s.data) {
+      s.release();  // first: the old and the new buffer are never held together
+      const size_t page = 4096, rounded = (std::max<size_t>(bytes, 1) + page - 1) / page * page;
+      void* p = mmap(nullptr, rounded, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (p == MAP_FAILED) throw std::bad_alloc();
+      s.data = p;
       s.capacity = rounded;
     }
-    return s.data.get();
+    return s.data;
   }
 
  private:
-  struct Free {
-    void operator()(uint8_t* p) const { std::free(p); }
-  };
   struct Slot {
-    std::unique_ptr<uint8_t, Free> data;
+    Slot() = default;
+    Slot(const Slot&) = delete;
+    Slot& operator=(const Slot&) = delete;
+    void* data = nullptr;
     size_t capacity = 0;
+    void release() {
+      if (data) munmap(data, capacity);
+      data = nullptr;
+      capacity = 0;
+    }
+    ~Slot() { release(); }
   };
   std::array<Slot, kSlots> slots_;
 };
@@ -215,7 +242,7 @@ struct PhotoEngine::Impl {
 
   // Primitives by (layer, input height, input width, data type, scaled, input layout, output layout).
   std::mutex mutex;
-  std::map<std::tuple<int, int, int, int, bool, int, int>, std::shared_ptr<Primitive>> cache;
+  std::map<std::tuple<int, int, int, int, bool, int, int, int, int>, std::shared_ptr<Primitive>> cache;
   // Each layer's weights in the layouts its primitives asked for (usually one).
   std::vector<std::vector<std::pair<dnnl::memory::desc, dnnl::memory>>> reordered;
 
@@ -228,18 +255,25 @@ struct PhotoEngine::Impl {
 
   // The primitive of `layer` for a [1, in, h, w] input of type t in layout in_tag, writing layout
   // out_tag; `scaled`: an inverse GDN whose output is multiplied by the rate's channel scales.
-  StatusOr<std::shared_ptr<Primitive>> primitive(int layer, int h, int w, dt t, bool scaled, tag in_tag, tag out_tag) {
+  // rows: for a band of rows (stride 1), the zero rows above and below it ({-1, -1}: the kernel's
+  // own half-width on both sides, the whole tile).
+  StatusOr<std::shared_ptr<Primitive>> primitive(int layer, int h, int w, dt t, bool scaled, tag in_tag, tag out_tag,
+                                                 std::pair<int, int> rows = {-1, -1}) {
     std::lock_guard<std::mutex> lock(mutex);
-    const auto key = std::make_tuple(layer, h, w, int(t), scaled, int(in_tag), int(out_tag));
+    const auto key = std::make_tuple(layer, h, w, int(t), scaled, int(in_tag), int(out_tag), rows.first, rows.second);
     auto found = cache.find(key);
     if (found != cache.end()) return found->second;
     const ConvWeights& cw = layers[layer];
     const LayerKind kind = kinds[layer];
     const int pad = cw.kernel / 2;
-    const int oh = (h + 2 * pad - cw.kernel) / cw.stride + 1, ow = (w + 2 * pad - cw.kernel) / cw.stride + 1;
+    const int top = rows.first < 0 ? pad : rows.first, bottom = rows.second < 0 ? -1 : rows.second;
+    const int oh = bottom < 0 ? (h + 2 * pad - cw.kernel) / cw.stride + 1 : h + top + bottom - cw.kernel + 1;
+    const int ow = (w + 2 * pad - cw.kernel) / cw.stride + 1;
     FACET_RETURN_ERROR_IF(oh < 1 || ow < 1, kInvalidArgument, "a tile too small for the transforms");
-    const dims pad_l = {pad, pad};
-    const dims pad_r = {(oh - 1) * cw.stride + cw.kernel - h - pad, (ow - 1) * cw.stride + cw.kernel - w - pad};
+    FACET_RETURN_ERROR_IF(bottom >= 0 && cw.stride != 1, kInternal, "row bands of a strided convolution");
+    const dims pad_l = {top, pad};
+    const dims pad_r = {bottom >= 0 ? bottom : (oh - 1) * cw.stride + cw.kernel - h - pad,
+                        (ow - 1) * cw.stride + cw.kernel - w - pad};
     dnnl::memory::desc src_md({1, cw.in, h, w}, t, in_tag);
     dnnl::memory::desc dst_md({1, cw.out, oh, ow}, t, out_tag);
     dnnl::memory::desc weights_md({cw.out, cw.in, cw.kernel, cw.kernel}, t, tag::any);
@@ -311,11 +345,11 @@ struct PhotoEngine::Impl {
   // Runs `layer` on src ([1, in, h, w] in layout in_tag) into workspace slot slots.out in layout
   // out_tag (a GDN: over its input). scales: an inverse GDN's channel scales, or null.
   StatusOr<dnnl::memory> run(int layer, const dnnl::memory& src, dnnl::stream& stream, const float* scales, tag in_tag,
-                             tag out_tag, Workspace& ws, Slots slots) {
+                             tag out_tag, Workspace& ws, Slots slots, std::pair<int, int> rows = {-1, -1}) {
     const dnnl::memory::desc md = src.get_desc();
     const int h = int(md.dims()[2]), w = int(md.dims()[3]);
     FACET_ASSIGN_OR_RETURN(std::shared_ptr<Primitive> p,
-                           primitive(layer, h, w, md.data_type(), scales != nullptr, in_tag, out_tag));
+                           primitive(layer, h, w, md.data_type(), scales != nullptr, in_tag, out_tag, rows));
     try {
       const LayerKind kind = kinds[layer];
       const bool gdn = kind == LayerKind::kGdn || kind == LayerKind::kInverseGdn;
@@ -395,6 +429,72 @@ struct PhotoEngine::Impl {
       shuffle_channels_last(in, c, h, w, element_size(md.data_type()), o);
     }
     return out;
+  }
+
+  // The synthesis' last upsampling stage (convolution, shuffle, inverse GDN) and its last layer
+  // (the 12-channel convolution, shuffled into pixels) in bands of kBandRows rows of its input x2
+  // ([1, n, H, W] in slot 0), so that neither the stage's output x3 ([1, n, 2H, 2W], the largest
+  // activation) nor the convolution's before it is ever held whole: a tile's memory is x2 and a
+  // band's buffers. Each band's convolution reads its rows and one row either side (real rows, or
+  // the zero padding at the tile's edges), so every output element is computed from the same
+  // numbers as on the whole tile; the last layer runs one x3 row behind, on a window of the
+  // band's rows after the two before it (carried over).
+  static constexpr int kBandRows = 8;
+  Status last_stage_in_bands(const dnnl::memory& x2, const float* scales, dnnl::stream& stream, Workspace& ws,
+                             float* pixels) {
+    enum { kBandInput = 3, kConvOut = 1, kSquared = 2, kBand = 4, kWindow = 5, kLastOut = 6, kCarry = 7 };
+    const dnnl::memory::desc md = x2.get_desc();
+    const dt t = md.data_type();
+    const size_t element = element_size(t);
+    const int n = int(md.dims()[1]), H = int(md.dims()[2]), W = int(md.dims()[3]);
+    const int H3 = 2 * H, W3 = 2 * W;
+    const auto* x2_data = static_cast<const uint8_t*>(x2.get_data_handle());
+    const uint8_t* carry = nullptr;  // the last two x3 rows of the band before
+    for (int r0 = 0; r0 < H; r0 += kBandRows) {
+      const int r1 = std::min(H, r0 + kBandRows);
+      // The convolution of rows [r0, r1): its input rows [in0, in1), zero rows where the tile ends.
+      const int in0 = std::max(0, r0 - 1), in1 = std::min(H, r1 + 1);
+      const dnnl::memory::desc in_md({1, n, in1 - in0, W}, t, act_tag);
+      dnnl::memory band_in(in_md, engine, ws.take(kBandInput, in_md.get_size()));
+      copy_rows(x2_data, n, H, W, in0, in1 - in0, block, element, static_cast<uint8_t*>(band_in.get_data_handle()),
+                in1 - in0, 0);
+      FACET_ASSIGN_OR_RETURN(dnnl::memory conv, run(gs_conv[2], band_in, stream, nullptr, act_tag, act_tag, ws,
+                                                    Slots{kConvOut, kSquared, kSquared},
+                                                    {r0 == 0 ? 1 : 0, r1 == H ? 1 : 0}));
+      dnnl::memory band = shuffle(conv, ws, kBand);  // x3 rows [2 r0, 2 r1)
+      FACET_ASSIGN_OR_RETURN(band, run(gs_gdn[2], band, stream, scales, act_tag, act_tag, ws,
+                                       Slots{kBand, kSquared, kSquared}));
+      // The last layer's rows [out0, out1) of x3 need x3 rows [out0 - 1, out1 + 1): the window is the
+      // two rows carried from the band before (none for the first) and this band's.
+      const int y0 = 2 * r0, y1 = 2 * r1;
+      const int out0 = y0 == 0 ? 0 : y0 - 1, out1 = y1 == H3 ? H3 : y1 - 1;
+      const int carried = y0 == 0 ? 0 : 2, window_rows = carried + (y1 - y0);
+      const dnnl::memory::desc window_md({1, n, window_rows, W3}, t, act_tag);
+      dnnl::memory window(window_md, engine, ws.take(kWindow, window_md.get_size()));
+      auto* window_data = static_cast<uint8_t*>(window.get_data_handle());
+      if (carried) copy_rows(carry, n, 2, W3, 0, 2, block, element, window_data, window_rows, 0);
+      copy_rows(static_cast<const uint8_t*>(band.get_data_handle()), n, y1 - y0, W3, 0, y1 - y0, block, element,
+                window_data, window_rows, carried);
+      if (out1 > out0) {
+        // Blocked output (12 channels padded to a block: a blocked-to-planar convolution has only
+        // oneDNN's reference kernel, 1000x slower), then planar f32, then into the pixels.
+        FACET_ASSIGN_OR_RETURN(dnnl::memory last, run(gs_conv[3], window, stream, nullptr, act_tag, act_tag, ws,
+                                                      Slots{kLastOut, kSquared, kSquared},
+                                                      {out0 == 0 ? 1 : 0, out1 == H3 ? 1 : 0}));
+        const int rows = int(last.get_desc().dims()[2]);
+        FACET_RETURN_ERROR_IF(rows != out1 - out0, kInternal, "a band of the last layer of the wrong height");
+        const dnnl::memory::desc planar_md({1, 12, rows, W3}, dt::f32, tag::nchw);
+        dnnl::memory planar(planar_md, engine, ws.take(kConvOut, planar_md.get_size()));
+        dnnl::reorder(last, planar).execute(stream, last, planar);
+        stream.wait();
+        shuffle_planar(static_cast<const float*>(planar.get_data_handle()), 3, rows, W3, pixels, 2 * H3, out0);
+      }
+      // The window's last two rows, for the next band.
+      auto* kept = static_cast<uint8_t*>(ws.take(kCarry, size_t(n) * 2 * W3 * element));
+      copy_rows(window_data, n, window_rows, W3, window_rows - 2, 2, block, element, kept, 2, 0);
+      carry = kept;
+    }
+    return ok_status();
   }
 
   std::vector<float> interpolated_exp(const std::vector<float>& table, int width, double t) const {
@@ -551,31 +651,20 @@ Status PhotoEngine::synthesis(const float* y_hat, int lh, int lw, const std::vec
   OneOmpThread one;
   dnnl::stream stream(e.engine);
   const dt t = data_type_of(precision);
-  // The activation stays in slot 0: each upsampling convolution writes slot 1, the shuffle brings it
-  // back to slot 0, the inverse GDN squares into slot 1 and writes over slot 0.
+  // The first two stages whole: the activation stays in slot 0; each upsampling convolution writes
+  // slot 1, the shuffle brings it back to slot 0, the inverse GDN squares into slot 2 and writes over
+  // slot 0. The last stage and the last layer in bands of rows (last_stage_in_bands).
   Workspace ws;
   try {
-    // Both slots at once at their largest (the last upsampling's output), so that no layer grows them.
-    const size_t largest = size_t(4 * e.config.n) * (4 * size_t(lh)) * (4 * size_t(lw)) * element_size(t);
-    ws.take(0, largest);
-    ws.take(1, largest);
     dnnl::memory a = e.from_planar(y_hat, e.config.m, lh, lw, t, stream, ws, 0);
-    for (int k = 0; k < 3; ++k) {
+    for (int k = 0; k < 2; ++k) {
       FACET_ASSIGN_OR_RETURN(a, e.run(e.gs_conv[k], a, stream, nullptr, e.act_tag, e.act_tag, ws, Slots{1, 2, 2}));
       a = e.shuffle(a, ws, 0);
       FACET_ASSIGN_OR_RETURN(a, e.run(e.gs_gdn[k], a, stream, scales.empty() ? nullptr : scales.data() + k * e.config.n,
-                                      e.act_tag, e.act_tag, ws, Slots{0, 1, 2}));
+                                      e.act_tag, e.act_tag, ws, Slots{0, 2, 2}));
     }
-    // The last layer's 12 channels (blocked: padded to a whole block; a blocked-to-planar
-    // convolution has only oneDNN's reference kernel, 1000x slower) in planar f32, then shuffled
-    // into the pixels.
-    FACET_ASSIGN_OR_RETURN(a, e.run(e.gs_conv[3], a, stream, nullptr, e.act_tag, e.act_tag, ws, Slots{1, 2, 2}));
-    const int h = int(a.get_desc().dims()[2]), w = int(a.get_desc().dims()[3]);
-    const dnnl::memory::desc planar_md({1, 12, h, w}, dt::f32, tag::nchw);
-    dnnl::memory planar(planar_md, e.engine, ws.take(0, planar_md.get_size()));
-    dnnl::reorder(a, planar).execute(stream, a, planar);
-    stream.wait();
-    shuffle_planar(static_cast<const float*>(planar.get_data_handle()), 3, h, w, x);
+    FACET_RETURN_IF_ERROR(e.last_stage_in_bands(a, scales.empty() ? nullptr : scales.data() + 2 * e.config.n, stream,
+                                                ws, x));
   } catch (const std::bad_alloc&) {
     return make_error(ErrorCode::kLimitExceeded, "out of memory");
   } catch (const dnnl::error& err) {

@@ -39,8 +39,9 @@ struct Moments {
 // Means over pixels; spreads over the 8x8 block means (weighted by the block's pixel count). Each
 // band of blocks sums its own pixels (the bands run on `threads`), and the means add the block sums
 // in block order: the same numbers for any thread count.
-Moments moments(const RgbPlanes& x, int threads) {
-  const size_t width = x.width, height = x.height;
+// read(i) gives pixel i's (r, g, b) as floats.
+template <typename Read>
+Moments moments(size_t width, size_t height, int threads, const Read& read) {
   const size_t bw = (width + kAppearanceBlock - 1) / kAppearanceBlock;
   const size_t bh = (height + kAppearanceBlock - 1) / kAppearanceBlock;
   std::vector<double> sL(bw * bh, 0.0), sa(bw * bh, 0.0), sb(bw * bh, 0.0), n(bw * bh, 0.0);
@@ -48,7 +49,8 @@ Moments moments(const RgbPlanes& x, int threads) {
     for (size_t y = band_begin * kAppearanceBlock; y < std::min(height, band_end * kAppearanceBlock); ++y) {
       const size_t row = y * width, blocks = (y / kAppearanceBlock) * bw;
       for (size_t xx = 0; xx < width; ++xx) {
-        const Opponent o = opponent_of(x.r[row + xx], x.g[row + xx], x.b[row + xx]);
+        const auto [r, g, b] = read(row + xx);
+        const Opponent o = opponent_of(r, g, b);
         const size_t blk = blocks + xx / kAppearanceBlock;
         sL[blk] += o.L;
         sa[blk] += o.a;
@@ -120,11 +122,15 @@ AppearanceVector factors_of(const Moments& m) {
 }
 
 // T_d of every pixel, given the image's moments: each pixel on its own, rows split over threads.
-void apply_with_moments(RgbPlanes& image, const AppearanceVector& d, const Moments& m, int threads) {
+// read(i) gives pixel i's (r, g, b); write(i, r, g, b) stores the result.
+template <typename Read, typename Write>
+void apply_with_moments(size_t width, size_t height, const AppearanceVector& d, const Moments& m, int threads,
+                        const Read& read, const Write& write) {
   const double contrast = std::exp2(d[kContrast]), saturation = std::exp2(d[kSaturation]);
-  parallel_ranges(image.height, threads, [&](size_t row_begin, size_t row_end) {
-    for (size_t i = row_begin * image.width; i < row_end * image.width; ++i) {
-      const Opponent o = opponent_of(image.r[i], image.g[i], image.b[i]);
+  parallel_ranges(height, threads, [&](size_t row_begin, size_t row_end) {
+    for (size_t i = row_begin * width; i < row_end * width; ++i) {
+      const auto [red, green, blue] = read(i);
+      const Opponent o = opponent_of(red, green, blue);
       const double L = m.mean_L + d[kExposure] + contrast * (o.L - m.mean_L);
       const double a = m.mean_a + d[kTemperature] + saturation * (o.a - m.mean_a);
       const double b = m.mean_b + d[kTint] + saturation * (o.b - m.mean_b);
@@ -137,30 +143,79 @@ void apply_with_moments(RgbPlanes& image, const AppearanceVector& d, const Momen
       ug /= norm;
       ub /= norm;
       const double base = luma + kChromaOffset;
-      image.r[i] = float(std::clamp(ur * base - kChromaOffset, 0.0, 1.0));
-      image.g[i] = float(std::clamp(ug * base - kChromaOffset, 0.0, 1.0));
-      image.b[i] = float(std::clamp(ub * base - kChromaOffset, 0.0, 1.0));
+      write(i, float(std::clamp(ur * base - kChromaOffset, 0.0, 1.0)),
+            float(std::clamp(ug * base - kChromaOffset, 0.0, 1.0)), float(std::clamp(ub * base - kChromaOffset, 0.0, 1.0)));
     }
   });
+}
+
+struct Rgb {
+  float r, g, b;
+};
+
+auto planes_reader(const RgbPlanes& x) {
+  return [&x](size_t i) { return Rgb{x.r[i], x.g[i], x.b[i]}; };
+}
+auto planes_writer(RgbPlanes& x) {
+  return [&x](size_t i, float r, float g, float b) {
+    x.r[i] = r;
+    x.g[i] = g;
+    x.b[i] = b;
+  };
+}
+
+// The delta that moves an image of moments m to `target` (only exposure and contrast: kLuminance).
+AppearanceVector delta_to(const Moments& m, const AppearanceVector& target, ImposedFactors which) {
+  const AppearanceVector now = factors_of(m);
+  AppearanceVector d{};
+  for (int k = 0; k < kAppearanceFactorCount; ++k) d[k] = target[k] - now[k];
+  if (which == ImposedFactors::kLuminance) d[kSaturation] = d[kTemperature] = d[kTint] = 0.0;
+  return d;
 }
 
 }  // namespace
 
 AppearanceVector measure_appearance(const RgbPlanes& image, int threads) {
-  return factors_of(moments(image, threads));
+  return factors_of(moments(image.width, image.height, threads, planes_reader(image)));
 }
 
 void apply_appearance_delta(RgbPlanes& image, const AppearanceVector& d, int threads) {
-  apply_with_moments(image, d, moments(image, threads), threads);
+  const Moments m = moments(image.width, image.height, threads, planes_reader(image));
+  apply_with_moments(image.width, image.height, d, m, threads, planes_reader(image), planes_writer(image));
 }
 
 void impose_appearance(RgbPlanes& image, const AppearanceVector& target, int threads, ImposedFactors which) {
-  const Moments m = moments(image, threads);
-  const AppearanceVector now = factors_of(m);
-  AppearanceVector d{};
-  for (int k = 0; k < kAppearanceFactorCount; ++k) d[k] = target[k] - now[k];
-  if (which == ImposedFactors::kLuminance) d[kSaturation] = d[kTemperature] = d[kTint] = 0.0;
-  apply_with_moments(image, d, m, threads);
+  const Moments m = moments(image.width, image.height, threads, planes_reader(image));
+  apply_with_moments(image.width, image.height, delta_to(m, target, which), m, threads, planes_reader(image),
+                     planes_writer(image));
+}
+
+void impose_appearance(const InterleavedSamples& image, const AppearanceVector& target, int threads,
+                       ImposedFactors which) {
+  // Each sample as the planes hold it (sample * (1/255) in float), and back as 8-bit samples
+  // (round(clamp(v) * 255); a gray image stores the mean of the three): the same numbers as
+  // through RgbPlanes, without them.
+  const float scale = 1.0f / 255.0f;
+  const int channels = image.channels;
+  const bool gray = image.colors == 1;
+  uint16_t* samples = image.samples;
+  auto read = [&](size_t i) {
+    const uint16_t* s = samples + i * channels;
+    return gray ? Rgb{s[0] * scale, s[0] * scale, s[0] * scale} : Rgb{s[0] * scale, s[1] * scale, s[2] * scale};
+  };
+  auto q = [](float v) { return uint16_t(std::lround(std::clamp(v, 0.0f, 1.0f) * 255.0f)); };
+  auto write = [&](size_t i, float r, float g, float b) {
+    uint16_t* s = samples + i * channels;
+    if (gray) {
+      s[0] = q((r + g + b) / 3.0f);
+    } else {
+      s[0] = q(r);
+      s[1] = q(g);
+      s[2] = q(b);
+    }
+  };
+  const Moments m = moments(image.width, image.height, threads, read);
+  apply_with_moments(image.width, image.height, delta_to(m, target, which), m, threads, read, write);
 }
 
 }  // namespace facet

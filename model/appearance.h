@@ -36,6 +36,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -81,6 +82,18 @@ void apply_appearance_delta(RgbPlanes& image, const AppearanceVector& delta, int
 // measuring once). kLuminance moves exposure and contrast only (a decode without chroma).
 enum class ImposedFactors { kAll, kLuminance };
 void impose_appearance(RgbPlanes& image, const AppearanceVector& target, int threads = 1,
+                       ImposedFactors which = ImposedFactors::kAll);
+
+// 8-bit samples (0..255) held in 16-bit words, interleaved, `channels` a pixel of which the first
+// `colors` (1: gray, 3: RGB) are colour: a decoder's image before any 16-bit alpha widens it.
+struct InterleavedSamples {
+  uint16_t* samples = nullptr;
+  size_t width = 0, height = 0;
+  int channels = 3, colors = 3;
+};
+// impose_appearance in place on such samples, with the same result as through RgbPlanes
+// (image_planes, impose_appearance, put_planes) and without their 12 bytes a pixel.
+void impose_appearance(const InterleavedSamples& image, const AppearanceVector& target, int threads = 1,
                        ImposedFactors which = ImposedFactors::kAll);
 
 // sRGB transfer functions (IEC 61966-2-1).

@@ -229,6 +229,37 @@ double mean_luma(const Image& image) {
   return s / (3.0 * image.pixel_count());
 }
 
+TEST_CASE("ImposingOnInterleavedSamplesEqualsThePlanesPathForAnyThreadCount", "[factors][appearance]") {
+  // The decoder imposes the stored factors on its 8-bit samples in place; the planes path
+  // (image_planes, impose_appearance, put_planes) defines the result. RGB, RGBA and gray.
+  const AppearanceVector target = {-0.7, 0.4, -1.2, 0.5, -0.1};
+  for (int channels : {3, 4, 1}) {
+    const Image rgb = corpus_image(61, 37);  // not a multiple of the 8x8 blocks
+    Image image = make_image(61, 37, uint8_t(channels), 8).value();
+    for (uint64_t p = 0; p < image.pixel_count(); ++p)
+      for (int c = 0; c < channels; ++c)
+        image.samples[p * channels + c] = c < 3 ? rgb.samples[p * 3 + (channels == 1 ? 1 : c)] : uint16_t(p % 256);
+    for (ImposedFactors which : {ImposedFactors::kAll, ImposedFactors::kLuminance}) {
+      INFO("channels " << channels << (which == ImposedFactors::kAll ? ", all factors" : ", luminance"));
+      Image expected = image;
+      RgbPlanes planes = image_planes(expected);
+      impose_appearance(planes, target, 1, which);
+      put_planes(planes, &expected);
+      for (int threads : {1, 2, 3}) {
+        Image got = image;
+        InterleavedSamples view;
+        view.samples = got.samples.data();
+        view.width = got.width;
+        view.height = got.height;
+        view.channels = got.channels;
+        view.colors = got.color_channels();
+        impose_appearance(view, target, threads, which);
+        CHECK(got.samples == expected.samples);
+      }
+    }
+  }
+}
+
 TEST_CASE("PhotoFilesCarryTheFactorTable", "[factors][codec]") {
   auto model = tiny_chroma_model();
   auto bytes = compress_image(corpus_image(96, 80), *model, CompressOptions{});
