@@ -3,6 +3,8 @@
 // vector width or thread split gives the same bits.
 #include "model/hyper_synthesis.h"
 
+#include "model/hyper_conv_kernel.h"
+
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
@@ -10,6 +12,11 @@
 #include <thread>
 
 namespace facet {
+
+#if defined(__x86_64__) && defined(FACET_HYPER_AVX2)
+void conv_channels_avx2(const Conv3x3Weights& w, const FeatureMap& padded, int begin, int end, FeatureMap* output);
+#endif
+
 namespace {
 
 Status validate_conv(const Conv3x3Weights& c, const char* name) {
@@ -24,66 +31,25 @@ Status validate_conv(const Conv3x3Weights& c, const char* name) {
 // so each lane computes exactly what the scalar expression computes (no FMA: -ffp-contract=off).
 typedef float Float4 __attribute__((vector_size(16)));
 
-inline Float4 load4(const float* p) {
-  Float4 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
+bool cpu_has_avx2() {
+#if defined(__x86_64__) && defined(FACET_HYPER_AVX2)
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  return avx2;
+#else
+  return false;
+#endif
 }
 
-// 4 V outputs of one row of output channel oc, starting at column x0, each kept in a register from
-// the bias through every (input channel, kernel row, kernel column) term, in that order, each
-// product and sum rounded on its own. The order of the terms of each output is the normative one
-// (FORMAT.md §8); keeping a strip of outputs in registers only saves the loads and stores of the
-// partial sums (the earlier loop streamed a whole plane per term).
-template <int V>
-void conv_strip(const Conv3x3Weights& w, const FeatureMap& padded, int oc, int y, int x0, float* out) {
-  const int pw = padded.width;
-  const float bias = w.bias[oc];
-  Float4 acc[V];
-  for (int v = 0; v < V; ++v) acc[v] = Float4{bias, bias, bias, bias};
-  const float* kernel = w.weight.data() + size_t(oc) * w.in * 9;
-  const size_t plane = size_t(padded.height) * pw;
-  const float* in = padded.data.data() + size_t(y) * pw + x0;
-  for (int ic = 0; ic < w.in; ++ic, in += plane, kernel += 9) {
-    for (int ky = 0; ky < 3; ++ky) {
-      const float* row = in + size_t(ky) * pw;
-      for (int kx = 0; kx < 3; ++kx) {
-        const float k = kernel[ky * 3 + kx];
-        const Float4 weight = {k, k, k, k};
-        for (int v = 0; v < V; ++v) acc[v] = acc[v] + weight * load4(row + kx + 4 * v);
-      }
-    }
-  }
-  std::memcpy(out, acc, sizeof acc);
-}
-
-// One output, the same terms in the same order.
-void conv_one(const Conv3x3Weights& w, const FeatureMap& padded, int oc, int y, int x, float* out) {
-  const int pw = padded.width;
-  float acc = w.bias[oc];
-  const float* kernel = w.weight.data() + size_t(oc) * w.in * 9;
-  const size_t plane = size_t(padded.height) * pw;
-  const float* in = padded.data.data() + size_t(y) * pw + x;
-  for (int ic = 0; ic < w.in; ++ic, in += plane, kernel += 9)
-    for (int ky = 0; ky < 3; ++ky)
-      for (int kx = 0; kx < 3; ++kx) acc = acc + kernel[ky * 3 + kx] * in[size_t(ky) * pw + kx];
-  *out = acc;
-}
-
-// Output channels [begin, end) of a 3x3 convolution over a zero-padded copy of the input.
-void conv_channels(const Conv3x3Weights& w, const FeatureMap& padded, int begin, int end,
-                   FeatureMap* output) {
-  const int h = output->height, width = output->width;
-  for (int oc = begin; oc < end; ++oc) {
-    float* out = output->plane(oc);
-    for (int y = 0; y < h; ++y) {
-      float* row = out + size_t(y) * width;
-      int x = 0;
-      for (; x + 16 <= width; x += 16) conv_strip<4>(w, padded, oc, y, x, row + x);
-      for (; x + 4 <= width; x += 4) conv_strip<1>(w, padded, oc, y, x, row + x);
-      for (; x < width; ++x) conv_one(w, padded, oc, y, x, row + x);
-    }
-  }
+// Output channels [begin, end) of a 3x3 convolution over a zero-padded copy of the input: the AVX2
+// build of the kernel (four output channels x 16 outputs in registers) where the CPU has it, else
+// 4-float vectors (two output channels x 16 outputs): the same bits (hyper_conv_kernel.h).
+void conv_channels(const Conv3x3Weights& w, const FeatureMap& padded, int begin, int end, FeatureMap* output,
+                   ConvKernel kernel) {
+#if defined(__x86_64__) && defined(FACET_HYPER_AVX2)
+  if (kernel == ConvKernel::kAvx2 || (kernel == ConvKernel::kAuto && cpu_has_avx2()))
+    return conv_channels_avx2(w, padded, begin, end, output);
+#endif
+  conv_channels_with<Float4, 2, 4>(w, padded, begin, end, output);
 }
 
 }  // namespace
@@ -107,7 +73,10 @@ Status HyperSynthesisWeights::validate() const {
   return ok_status();
 }
 
-FeatureMap conv3x3(const Conv3x3Weights& w, const FeatureMap& input, int threads) {
+bool conv_kernel_available(ConvKernel kernel) { return kernel != ConvKernel::kAvx2 || cpu_has_avx2(); }
+
+FeatureMap conv3x3(const Conv3x3Weights& w, const FeatureMap& input, int threads, ConvKernel kernel) {
+  if (!conv_kernel_available(kernel)) kernel = ConvKernel::kBaseline;
   FeatureMap padded;
   padded.channels = input.channels;
   padded.height = input.height + 2;
@@ -125,13 +94,13 @@ FeatureMap conv3x3(const Conv3x3Weights& w, const FeatureMap& input, int threads
   output.data.resize(size_t(w.out) * input.height * input.width);
   threads = std::max(1, std::min(threads, w.out));
   if (threads == 1) {
-    conv_channels(w, padded, 0, w.out, &output);
+    conv_channels(w, padded, 0, w.out, &output, kernel);
     return output;
   }
   std::vector<std::thread> pool;
   for (int t = 0; t < threads; ++t) {
     const int begin = w.out * t / threads, end = w.out * (t + 1) / threads;
-    pool.emplace_back(conv_channels, std::cref(w), std::cref(padded), begin, end, &output);
+    pool.emplace_back(conv_channels, std::cref(w), std::cref(padded), begin, end, &output, kernel);
   }
   for (auto& thread : pool) thread.join();
   return output;

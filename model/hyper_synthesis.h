@@ -54,7 +54,12 @@ StatusOr<HyperSynthesisResult> run_hyper_synthesis(const HyperSynthesisWeights& 
 int32_t scale_table_index(float raw, const std::vector<float>& thresholds);
 
 // Building blocks, exposed for tests (and the group context, model/group_context.h).
-FeatureMap conv3x3(const Conv3x3Weights& w, const FeatureMap& input, int threads);
+// The kernel that computes it: kAuto is the AVX2 build where the CPU has AVX2, else the baseline
+// (4-float vectors); all give the same bits (the tests run each one the machine can).
+enum class ConvKernel { kAuto, kBaseline, kAvx2 };
+bool conv_kernel_available(ConvKernel kernel);
+FeatureMap conv3x3(const Conv3x3Weights& w, const FeatureMap& input, int threads,
+                   ConvKernel kernel = ConvKernel::kAuto);
 FeatureMap pixel_shuffle_relu(const FeatureMap& input);
 
 }  // namespace facet

@@ -43,7 +43,7 @@ TEST_CASE("DeterministicConvMatchesItsDefinitionBitForBit", "[model][determinism
   std::normal_distribution<float> normal(0.0f, 1.0f);
   Conv3x3Weights w;
   w.in = 7;
-  w.out = 5;
+  w.out = 9;  // two blocks of four channels (AVX2), four of two (baseline), and a channel left over
   for (int i = 0; i < w.out * w.in * 9; ++i) w.weight.push_back(normal(rng) * 0.3f);
   for (int i = 0; i < w.out; ++i) w.bias.push_back(normal(rng));
   for (int width : {1, 3, 4, 5, 15, 16, 17, 20, 33, 48}) {
@@ -54,10 +54,14 @@ TEST_CASE("DeterministicConvMatchesItsDefinitionBitForBit", "[model][determinism
     in.width = width;
     for (int i = 0; i < w.in * 3 * width; ++i) in.data.push_back(std::round(normal(rng) * 4.0f));  // like z
     const FeatureMap expected = reference_conv3x3(w, in);
-    for (int threads : {1, 2, 3}) {
-      const FeatureMap got = conv3x3(w, in, threads);
-      REQUIRE(got.data.size() == expected.data.size());
-      CHECK(std::memcmp(got.data.data(), expected.data.data(), sizeof(float) * got.data.size()) == 0);
+    for (ConvKernel kernel : {ConvKernel::kAuto, ConvKernel::kBaseline, ConvKernel::kAvx2}) {
+      if (!conv_kernel_available(kernel)) continue;  // AVX2: on CPUs that have it
+      CAPTURE(int(kernel));
+      for (int threads : {1, 2, 3}) {
+        const FeatureMap got = conv3x3(w, in, threads, kernel);
+        REQUIRE(got.data.size() == expected.data.size());
+        CHECK(std::memcmp(got.data.data(), expected.data.data(), sizeof(float) * got.data.size()) == 0);
+      }
     }
   }
 }
