@@ -157,9 +157,17 @@ StatusOr<std::vector<float>> tensor_as_floats(const TensorData& d) {
     case TensorDtype::kBF16:
       for (int64_t i = 0; i < n; ++i) out[i] = bf16_to_float(uint16_t(d.data[2 * i] | d.data[2 * i + 1] << 8));
       break;
-    case TensorDtype::kF16:
-      for (int64_t i = 0; i < n; ++i) out[i] = f16_to_float(uint16_t(d.data[2 * i] | d.data[2 * i + 1] << 8));
+    case TensorDtype::kF16: {
+      // Every half value's float, made once from f16_to_float (256 KB): a model's 6 million F16
+      // weights load by lookup instead of bit manipulation (19 ms -> a few on the 2-core machine).
+      static const std::vector<float> table = [] {
+        std::vector<float> t(65536);
+        for (uint32_t h = 0; h < 65536; ++h) t[h] = f16_to_float(uint16_t(h));
+        return t;
+      }();
+      for (int64_t i = 0; i < n; ++i) out[i] = table[uint16_t(d.data[2 * i] | d.data[2 * i + 1] << 8)];
       break;
+    }
     default: return make_error(ErrorCode::kUnsupported, std::string("parameter of dtype ") + dtype_name(d.dtype));
   }
   return out;
