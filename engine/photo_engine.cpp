@@ -431,6 +431,32 @@ struct PhotoEngine::Impl {
     return out;
   }
 
+  // A GDN or inverse GDN over x ([1, c, h, w] in act_tag, returned) in place, in bands of
+  // kGdnBandRows rows: it is pointwise in space, so each band is copied into a small buffer,
+  // normalized there (x^2 and the norm at the band's size) and copied back. A whole-tile x^2 and
+  // norm were two fresh buffers of the activation's size, whose first touch (page faults, zeroing)
+  // cost more than the arithmetic: the analysis' first GDN took 57 ms of which 18 were squaring.
+  static constexpr int kGdnBandRows = 8;
+  StatusOr<dnnl::memory> gdn_in_bands(int layer, const dnnl::memory& x, dnnl::stream& stream, const float* scales,
+                                      Workspace& ws, int band_slot, int squared_slot, int norm_slot) {
+    const dnnl::memory::desc md = x.get_desc();
+    const dt t = md.data_type();
+    const size_t element = element_size(t);
+    const int c = int(md.dims()[1]), h = int(md.dims()[2]), w = int(md.dims()[3]);
+    auto* data = static_cast<uint8_t*>(x.get_data_handle());
+    for (int r0 = 0; r0 < h; r0 += kGdnBandRows) {
+      const int rows = std::min(kGdnBandRows, h - r0);
+      const dnnl::memory::desc band_md({1, c, rows, w}, t, act_tag);
+      dnnl::memory band(band_md, engine, ws.take(band_slot, band_md.get_size()));
+      auto* band_data = static_cast<uint8_t*>(band.get_data_handle());
+      copy_rows(data, c, h, w, r0, rows, block, element, band_data, rows, 0);
+      FACET_ASSIGN_OR_RETURN(dnnl::memory out, run(layer, band, stream, scales, act_tag, act_tag, ws,
+                                                   Slots{band_slot, squared_slot, norm_slot}));
+      copy_rows(static_cast<const uint8_t*>(out.get_data_handle()), c, rows, w, 0, rows, block, element, data, h, r0);
+    }
+    return x;
+  }
+
   // The synthesis' last upsampling stage (convolution, shuffle, inverse GDN) and its last layer
   // (the 12-channel convolution, shuffled into pixels) in bands of kBandRows rows of its input x2
   // ([1, n, H, W] in slot 0), so that neither the stage's output x3 ([1, n, 2H, 2W], the largest
@@ -600,13 +626,13 @@ Status PhotoEngine::analysis(const float* x, int h, int w, TransformPrecision pr
       dnnl::reorder(a, converted).execute(stream, a, converted);
       a = converted;
     }
-    // Each convolution writes the other slot; its GDN squares into the one it read (dead by then).
+    // Each convolution writes the other slot; its GDN runs in bands (slots 3-5) over it in place.
     for (int k = 0; k < 4; ++k) {
       const int next = 1 - current;
       FACET_ASSIGN_OR_RETURN(a, e.run(e.ga_conv[k], a, stream, nullptr, k == 0 ? tag::nchw : e.act_tag, e.act_tag, ws,
                                       Slots{next, current, 2}));
       if (k < 3) {
-        FACET_ASSIGN_OR_RETURN(a, e.run(e.ga_gdn[k], a, stream, nullptr, e.act_tag, e.act_tag, ws, Slots{next, current, 2}));
+        FACET_ASSIGN_OR_RETURN(a, e.gdn_in_bands(e.ga_gdn[k], a, stream, nullptr, ws, 3, 4, 5));
       }
       current = next;
     }
@@ -651,17 +677,17 @@ Status PhotoEngine::synthesis(const float* y_hat, int lh, int lw, const std::vec
   OneOmpThread one;
   dnnl::stream stream(e.engine);
   const dt t = data_type_of(precision);
-  // The first two stages whole: the activation stays in slot 0; each upsampling convolution writes
-  // slot 1, the shuffle brings it back to slot 0, the inverse GDN squares into slot 2 and writes over
-  // slot 0. The last stage and the last layer in bands of rows (last_stage_in_bands).
+  // The first two stages: the activation stays in slot 0; each upsampling convolution writes slot 1,
+  // the shuffle brings it back to slot 0, the inverse GDN runs over it in bands (gdn_in_bands). The
+  // last stage and the last layer in bands of rows (last_stage_in_bands).
   Workspace ws;
   try {
     dnnl::memory a = e.from_planar(y_hat, e.config.m, lh, lw, t, stream, ws, 0);
     for (int k = 0; k < 2; ++k) {
       FACET_ASSIGN_OR_RETURN(a, e.run(e.gs_conv[k], a, stream, nullptr, e.act_tag, e.act_tag, ws, Slots{1, 2, 2}));
       a = e.shuffle(a, ws, 0);
-      FACET_ASSIGN_OR_RETURN(a, e.run(e.gs_gdn[k], a, stream, scales.empty() ? nullptr : scales.data() + k * e.config.n,
-                                      e.act_tag, e.act_tag, ws, Slots{0, 2, 2}));
+      FACET_ASSIGN_OR_RETURN(a, e.gdn_in_bands(e.gs_gdn[k], a, stream,
+                                               scales.empty() ? nullptr : scales.data() + k * e.config.n, ws, 3, 4, 5));
     }
     FACET_RETURN_IF_ERROR(e.last_stage_in_bands(a, scales.empty() ? nullptr : scales.data() + 2 * e.config.n, stream,
                                                 ws, x));
