@@ -188,7 +188,14 @@ void put_planes(const RgbPlanes& p, Image* image) {
 }
 
 std::array<int32_t, kAppearanceFactorCount> appearance_symbols(const Image& image, int threads) {
-  const AppearanceVector f = measure_appearance(image_planes(image), threads);
+  InterleavedSamples samples;  // measured in place: the image's own samples, no float planes
+  samples.samples = const_cast<uint16_t*>(image.samples.data());
+  samples.width = image.width;
+  samples.height = image.height;
+  samples.channels = image.channels;
+  samples.colors = image.color_channels();
+  samples.bits = image.bit_depth;
+  const AppearanceVector f = measure_appearance(samples, threads);
   std::array<int32_t, kAppearanceFactorCount> symbols{};
   for (int k = 0; k < kAppearanceFactorCount; ++k) {
     const AppearanceFactorInfo& info = kAppearanceFactors[k];
@@ -303,7 +310,7 @@ StatusOr<Bytes> compress_image(const Image& image, CodecModel& model, const Comp
 
   auto start = Clock::now();
   int height = 0, width = 0;
-  const std::vector<float> x = padded_image_planes(image, &height, &width);
+  std::vector<float> x = padded_image_planes(image, &height, &width);  // released after the refinement
   FACET_ASSIGN_OR_RETURN(std::vector<float> y,
                          tiled_analysis(transforms, x, height, width, options.tile_latents, options.threads, precision));
   const int lh = height / kLatentStride, lw = width / kLatentStride, zh = lh / 4, zw = lw / 4, hn = config.hyper_n;
@@ -333,6 +340,7 @@ StatusOr<Bytes> compress_image(const Image& image, CodecModel& model, const Comp
                                                     precision, options.progress));
     t.refine_s = since(start);
   }
+  std::vector<float>().swap(x);  // the padded planes are not needed past here (12 bytes a pixel)
 
   PhotoStreamsInput streams_in;
   streams_in.y = &y;

@@ -190,19 +190,34 @@ void impose_appearance(RgbPlanes& image, const AppearanceVector& target, int thr
                      planes_writer(image));
 }
 
-void impose_appearance(const InterleavedSamples& image, const AppearanceVector& target, int threads,
-                       ImposedFactors which) {
-  // Each sample as the planes hold it (sample * (1/255) in float), and back as 8-bit samples
-  // (round(clamp(v) * 255); a gray image stores the mean of the three): the same numbers as
-  // through RgbPlanes, without them.
-  const float scale = 1.0f / 255.0f;
+namespace {
+
+// Each sample as the planes hold it (sample * (1/255) or * (1/65535) in float, image_planes).
+auto samples_reader(const InterleavedSamples& image) {
+  const float scale = image.bits == 16 ? 1.0f / 65535.0f : 1.0f / 255.0f;
   const int channels = image.channels;
   const bool gray = image.colors == 1;
-  uint16_t* samples = image.samples;
-  auto read = [&](size_t i) {
+  const uint16_t* samples = image.samples;
+  return [=](size_t i) {
     const uint16_t* s = samples + i * channels;
     return gray ? Rgb{s[0] * scale, s[0] * scale, s[0] * scale} : Rgb{s[0] * scale, s[1] * scale, s[2] * scale};
   };
+}
+
+}  // namespace
+
+AppearanceVector measure_appearance(const InterleavedSamples& image, int threads) {
+  return factors_of(moments(image.width, image.height, threads, samples_reader(image)));
+}
+
+void impose_appearance(const InterleavedSamples& image, const AppearanceVector& target, int threads,
+                       ImposedFactors which) {
+  // The samples read as the planes hold them, written back as 8-bit samples (round(clamp(v) * 255);
+  // a gray image stores the mean of the three): the same numbers as through RgbPlanes, without them.
+  const int channels = image.channels;
+  const bool gray = image.colors == 1;
+  uint16_t* samples = image.samples;
+  const auto read = samples_reader(image);
   auto q = [](float v) { return uint16_t(std::lround(std::clamp(v, 0.0f, 1.0f) * 255.0f)); };
   auto write = [&](size_t i, float r, float g, float b) {
     uint16_t* s = samples + i * channels;

@@ -84,14 +84,18 @@ enum class ImposedFactors { kAll, kLuminance };
 void impose_appearance(RgbPlanes& image, const AppearanceVector& target, int threads = 1,
                        ImposedFactors which = ImposedFactors::kAll);
 
-// 8-bit samples (0..255) held in 16-bit words, interleaved, `channels` a pixel of which the first
-// `colors` (1: gray, 3: RGB) are colour: a decoder's image before any 16-bit alpha widens it.
+// Samples held in 16-bit words, interleaved, `channels` a pixel of which the first `colors` (1:
+// gray, 3: RGB) are colour, of `bits` 8 (0..255: a decoder's image before any 16-bit alpha widens
+// it) or 16 (an encoder's 16-bit input, measured only).
 struct InterleavedSamples {
   uint16_t* samples = nullptr;
   size_t width = 0, height = 0;
   int channels = 3, colors = 3;
+  int bits = 8;
 };
-// impose_appearance in place on such samples, with the same result as through RgbPlanes
+// measure_appearance of such samples: the same numbers as of image_planes(image).
+AppearanceVector measure_appearance(const InterleavedSamples& image, int threads = 1);
+// impose_appearance in place on 8-bit samples, with the same result as through RgbPlanes
 // (image_planes, impose_appearance, put_planes) and without their 12 bytes a pixel.
 void impose_appearance(const InterleavedSamples& image, const AppearanceVector& target, int threads = 1,
                        ImposedFactors which = ImposedFactors::kAll);

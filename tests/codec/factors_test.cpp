@@ -260,6 +260,33 @@ TEST_CASE("ImposingOnInterleavedSamplesEqualsThePlanesPathForAnyThreadCount", "[
   }
 }
 
+TEST_CASE("MeasuringInterleavedSamplesEqualsThePlanesPath", "[factors][appearance]") {
+  // The encoder measures its input's 8- or 16-bit samples in place; image_planes defines the numbers.
+  for (int bits : {8, 16}) {
+    for (int channels : {3, 4, 1}) {
+      const Image rgb = corpus_image(45, 29);
+      Image image = make_image(45, 29, uint8_t(channels), uint8_t(bits)).value();
+      for (uint64_t p = 0; p < image.pixel_count(); ++p)
+        for (int c = 0; c < channels; ++c) {
+          const uint16_t v = c < 3 ? rgb.samples[p * 3 + (channels == 1 ? 1 : c)] : uint16_t(p % 256);
+          image.samples[p * channels + c] = bits == 16 ? uint16_t(v * 257 + p % 13) : v;
+        }
+      INFO(bits << "-bit, " << channels << " channels");
+      const AppearanceVector expected = measure_appearance(image_planes(image));
+      for (int threads : {1, 3}) {
+        InterleavedSamples view;
+        view.samples = image.samples.data();
+        view.width = image.width;
+        view.height = image.height;
+        view.channels = image.channels;
+        view.colors = image.color_channels();
+        view.bits = image.bit_depth;
+        CHECK(measure_appearance(view, threads) == expected);
+      }
+    }
+  }
+}
+
 TEST_CASE("PhotoFilesCarryTheFactorTable", "[factors][codec]") {
   auto model = tiny_chroma_model();
   auto bytes = compress_image(corpus_image(96, 80), *model, CompressOptions{});
