@@ -187,15 +187,23 @@ void put_planes(const RgbPlanes& p, Image* image) {
   }
 }
 
-std::array<int32_t, kAppearanceFactorCount> appearance_symbols(const Image& image, int threads) {
-  InterleavedSamples samples;  // measured in place: the image's own samples, no float planes
-  samples.samples = const_cast<uint16_t*>(image.samples.data());
+namespace {
+// An image's samples as the appearance functions read them in place (model/appearance.h).
+InterleavedSamples samples_of(Image& image) {
+  InterleavedSamples samples;
+  samples.samples = image.samples.data();
   samples.width = image.width;
   samples.height = image.height;
   samples.channels = image.channels;
   samples.colors = image.color_channels();
   samples.bits = image.bit_depth;
-  const AppearanceVector f = measure_appearance(samples, threads);
+  return samples;
+}
+}  // namespace
+
+std::array<int32_t, kAppearanceFactorCount> appearance_symbols(const Image& image, int threads) {
+  // Measured in place: the image's own samples, no float planes (measuring does not write them).
+  const AppearanceVector f = measure_appearance(samples_of(const_cast<Image&>(image)), threads);
   std::array<int32_t, kAppearanceFactorCount> symbols{};
   for (int k = 0; k < kAppearanceFactorCount; ++k) {
     const AppearanceFactorInfo& info = kAppearanceFactors[k];
@@ -418,13 +426,7 @@ StatusOr<Image> decompress_fct(const FctFile& file, CodecModel& model, const Dec
   if (impose) {
     // The decoder shows the stored appearance: the synthesized image is moved from its own
     // factors to the file's. Without chroma only the luminance factors apply.
-    InterleavedSamples samples;
-    samples.samples = image.samples.data();
-    samples.width = image.width;
-    samples.height = image.height;
-    samples.channels = image.channels;
-    samples.colors = image.color_channels();
-    impose_appearance(samples, appearance, options.threads,
+    impose_appearance(samples_of(image), appearance, options.threads,
                       chroma_kept ? ImposedFactors::kAll : ImposedFactors::kLuminance);
   }
   t.appearance_s = since(start);
