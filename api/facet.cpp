@@ -370,7 +370,7 @@ facet_status facet_compress_image(const facet_model* model, const facet_image* i
     c.precision = precision_of(o.precision);
     if (o.progress) {
       c.progress = [fn = o.progress, user = o.progress_user](const facet::RefineProgress& p) {
-        facet_progress progress{p.tile, p.tiles, p.iteration, p.iterations, p.bpp, p.psnr};
+        facet_progress progress{p.tile, p.tiles, p.iteration, p.iterations, p.bpp, p.psnr, p.objective, p.best_objective};
         fn(user, &progress);
       };
     }

@@ -142,8 +142,9 @@ int run_compress(const CodecCommandOptions& o) {
   options.precision = api_precision(o.precision);
   if (o.effort > kMinEffort)
     options.progress = [](void*, const facet_progress* p) {
-      std::fprintf(stderr, "refine: tile %d/%d, iteration %d/%d: %.4f bpp (latents), %.2f dB\n", p->tile + 1,
-                   p->tiles, p->iteration, p->iterations, p->bpp, p->psnr);
+      std::fprintf(stderr, "refine: tile %d/%d, iteration %d/%d: %.4f bpp (latents), %.2f dB, objective %.4f (best %.4f)\n",
+                   p->tile + 1, p->tiles, p->iteration, p->iterations, p->bpp, p->psnr, p->objective,
+                   p->best_objective);
     };
   facet_timings times{};
   options.timings = &times;

@@ -20,7 +20,10 @@ constexpr int kMaxEffort = 4;
 // one call at a time).
 struct RefineProgress {
   int tile, tiles, iteration, iterations;
-  double bpp, psnr;  // the tile's own part: the latents' estimated rate (not the hyper stream's) and PSNR
+  // The tile's own part, for the rounded latents of this iteration (what the file would hold): the
+  // latents' estimated rate (not the hyper stream's), the decode's PSNR, the objective (bpp +
+  // lambda * 255^2 * MSE) and the lowest objective so far (what the tile will keep).
+  double bpp, psnr, objective, best_objective;
 };
 using RefineProgressFn = std::function<void(const RefineProgress&)>;
 

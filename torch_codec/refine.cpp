@@ -4,7 +4,11 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <exception>
+#include <functional>
 #include <mutex>
+#include <thread>
+#include <utility>
 
 #include "model/model_config.h"
 #include "torch_codec/torch_tiles.h"
@@ -12,11 +16,13 @@
 namespace facet {
 
 RefineSettings effort_settings(int effort) {
+  // One path for every effort: a higher effort continues the lower one's iterations (the same
+  // learning rate and relaxation at each iteration), so its candidates include the lower's.
   switch (std::clamp(effort, kMinEffort, kMaxEffort)) {
     case 1: return {0, 0.0};
-    case 2: return {10, 0.03};
-    case 3: return {20, 0.05};
-    default: return {30, 0.05};
+    case 2: return {10, kLearningRate};
+    case 3: return {20, kLearningRate};
+    default: return {30, kLearningRate};
   }
 }
 
@@ -29,19 +35,16 @@ double lambda_at(const ModelConfig& config, double position) {
   return std::exp((1 - f) * std::log(config.lambdas[i]) + f * std::log(config.lambdas[i + 1]));
 }
 
+double soft_round_alpha(int iteration) {
+  return std::min(kSoftAlphaMax, kSoftAlphaStart * std::pow(kSoftAlphaGrowth, double(iteration)));
+}
+
 namespace {
 
 // Bits of the rounded residuals under the Gaussian conditional (the training's likelihood).
 torch::Tensor gaussian_bits(const torch::Tensor& y_hat, const torch::Tensor& mean, const torch::Tensor& scale) {
   return -torch::log2(gaussian_likelihoods(y_hat, mean, scale));
 }
-
-// The first kSoftShare of the iterations see soft-rounded latents (Agustsson & Theis 2020: a
-// differentiable staircase that sharpens from alpha start to end), the rest rounded latents with
-// a straight-through gradient. Chosen by measurement on held-out BSDS500 photos (models/README.md):
-// rounding from the first step (straight-through only) gained about two thirds as much in 30
-// iterations; the relaxation alone loses its gains to the final rounding.
-constexpr double kSoftShare = 0.7, kSoftAlphaStart = 2.0, kSoftAlphaEnd = 16.0;
 
 // Weight of the grayscale decode's distortion (the chroma group dropped) in the gradient, as in
 // training (TrainOptions::chroma_luma_weight). Without it the drop-chroma decode drifted from the
@@ -57,7 +60,132 @@ torch::Tensor soft_round(const torch::Tensor& r, double alpha) {
   return base + 0.5 + torch::tanh(alpha * (r - base - 0.5)) / (2.0 * std::tanh(alpha / 2.0));
 }
 
+// Runs `work` on a second thread (the tile's helper) or, without one, here; join() waits for it.
+// The helper has the caller's gradient mode and autocast (both are thread-local in LibTorch).
+class TileHelper {
+ public:
+  TileHelper(bool threaded, TransformPrecision precision) : threaded_(threaded), precision_(precision) {}
+  ~TileHelper() {  // on an error in the caller: waits, the helper's own error is dropped
+    if (thread_.joinable()) thread_.join();
+  }
+  void run(std::function<void()> work) {
+    if (!threaded_) {
+      work();
+      return;
+    }
+    thread_ = std::thread([this, work = std::move(work)] {
+      try {
+        at::init_num_threads();  // LibTorch's global count (1 here), as the tile workers
+        torch::AutoGradMode grad_mode(true);
+        Bf16Autocast autocast(precision_ == TransformPrecision::kBf16, torch::kCPU);
+        work();
+      } catch (...) {
+        error_ = std::current_exception();
+      }
+    });
+  }
+  void join() {
+    if (thread_.joinable()) thread_.join();
+    if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+  }
+
+ private:
+  bool threaded_;
+  TransformPrecision precision_;
+  std::thread thread_;
+  std::exception_ptr error_;
+};
+
 }  // namespace
+
+namespace {
+
+// The owned pixels of tile t inside the image, relative to its computed area.
+struct OwnedPixels {
+  int y0, x0, y1, x1;
+  double count() const { return double(y1 - y0) * (x1 - x0); }
+};
+OwnedPixels owned_pixels_of(const Tile& t, int image_h, int image_w) {
+  const int s = kLatentStride;
+  return {(t.ty - t.y0) * s, (t.tx - t.x0) * s, std::min((t.ty + t.th) * s, image_h) - t.y0 * s,
+          std::min((t.tx + t.tw) * s, image_w) - t.x0 * s};
+}
+
+// The effort-1 point (latent bits per pixel, MSE) of the image at a rate position: the analysis'
+// latents at that position's gains, their hyperprior, and the tiles' decodes (no gradients).
+struct RatePoint {
+  double bpp = 0, mse = 0;
+};
+StatusOr<RatePoint> effort_one_point(PhotoModel& net, const torch::Tensor& x, int image_h, int image_w,
+                                     const torch::Tensor& y_raw, double position, const std::vector<Tile>& tiles,
+                                     int threads, TransformPrecision precision) {
+  const ModelConfig& config = net->config();
+  torch::Tensor y_hat, bits, inverse_gain, scales;
+  FACET_RETURN_IF_ERROR(guard_torch([&]() -> Status {
+    torch::NoGradGuard no_grad;
+    OneLibTorchThread one;
+    auto y = y_raw * net->gain(position);
+    auto z_hat = torch::round(net->hyper_analysis(y));
+    auto [mean, scale_raw] = net->hyper_synthesis(z_hat);
+    if (config.has_group_context()) {
+      auto p = net->group_parameters(y, mean, scale_raw, [](const torch::Tensor& v, const torch::Tensor& mu) {
+        return torch::round(v - mu) + mu;
+      });
+      y_hat = p.y_hat;
+      bits = -torch::log2(gaussian_likelihoods(y_hat, p.mean, scale_from_raw(p.scale_raw)));
+    } else {
+      y_hat = torch::round(y - mean) + mean;
+      bits = -torch::log2(gaussian_likelihoods(y_hat, mean, scale_from_raw(scale_raw)));
+    }
+    inverse_gain = net->inverse_gain(position);
+    scales = net->synthesis_scales(position);
+    return ok_status();
+  }));
+  std::vector<double> squared_error(tiles.size());
+  FACET_RETURN_IF_ERROR(run_torch_tiles(tiles, threads, precision, [&](const Tile& t) {
+    const int s = kLatentStride;
+    const OwnedPixels o = owned_pixels_of(t, image_h, image_w);
+    auto latents = y_hat.slice(2, t.y0, t.y1).slice(3, t.x0, t.x1) * inverse_gain;
+    if (precision == TransformPrecision::kBf16) latents = latents.contiguous(torch::MemoryFormat::ChannelsLast);
+    auto decoded = net->synthesis(latents, scales).slice(2, o.y0, o.y1).slice(3, o.x0, o.x1);
+    auto target = x.slice(2, t.y0 * s, t.y1 * s).slice(3, t.x0 * s, t.x1 * s).slice(2, o.y0, o.y1).slice(3, o.x0, o.x1);
+    squared_error[&t - tiles.data()] = (decoded.to(torch::kFloat32) - target).square().sum().item<double>();
+  }, TileGradients::kOff));
+  RatePoint point;
+  const double pixels = double(image_h) * image_w;
+  for (double e : squared_error) point.mse += e / (3.0 * pixels);
+  FACET_RETURN_IF_ERROR(guard_torch([&]() -> Status {
+    // The latents of the image's own pixels (the padding's are coded too, but the same at any effort).
+    const int lh = (image_h + kLatentStride - 1) / kLatentStride, lw = (image_w + kLatentStride - 1) / kLatentStride;
+    point.bpp = bits.slice(2, 0, lh).slice(3, 0, lw).sum().item<double>() / pixels;
+    return ok_status();
+  }));
+  return point;
+}
+
+}  // namespace
+
+StatusOr<double> image_lambda(PhotoModel& net, const torch::Tensor& x, int image_h, int image_w,
+                              const torch::Tensor& y, double position, int tile_latents, int threads,
+                              TransformPrecision precision) {
+  const ModelConfig& config = net->config();
+  const double model_lambda = lambda_at(config, position);
+  const double last = config.rate_points() - 1;
+  if (last <= 0) return model_lambda;
+  const double below = std::max(0.0, position - kSlopeSpan), above = std::min(last, position + kSlopeSpan);
+  torch::Tensor y_raw;
+  FACET_RETURN_IF_ERROR(guard_torch([&]() -> Status {
+    torch::NoGradGuard no_grad;
+    y_raw = y / net->gain(position);
+    return ok_status();
+  }));
+  const auto tiles = plan_tiles(int(y.size(2)), int(y.size(3)), tile_latents);
+  FACET_ASSIGN_OR_RETURN(RatePoint low, effort_one_point(net, x, image_h, image_w, y_raw, below, tiles, threads, precision));
+  FACET_ASSIGN_OR_RETURN(RatePoint high, effort_one_point(net, x, image_h, image_w, y_raw, above, tiles, threads, precision));
+  const double distortion_drop = 255.0 * 255.0 * (low.mse - high.mse), rate_rise = high.bpp - low.bpp;
+  if (!(distortion_drop > 0) || !(rate_rise > 0)) return model_lambda;  // no slope to follow
+  return std::clamp(rate_rise / distortion_drop, model_lambda / kSlopeClamp, model_lambda * kSlopeClamp);
+}
 
 StatusOr<torch::Tensor> refine_latents(PhotoModel& net, const torch::Tensor& x, int image_h, int image_w,
                                        const torch::Tensor& y, const torch::Tensor& z_hat, double position,
@@ -65,7 +193,9 @@ StatusOr<torch::Tensor> refine_latents(PhotoModel& net, const torch::Tensor& x, 
                                        TransformPrecision precision, const RefineProgressFn& progress) {
   if (settings.iterations <= 0) return y;
   const ModelConfig& config = net->config();
-  const double lambda = lambda_at(config, position);
+  FACET_ASSIGN_OR_RETURN(const double lambda,
+                         image_lambda(net, x, image_h, image_w, y, position, tile_latents, threads, precision));
+  const double weight = lambda * 255.0 * 255.0;
   torch::Tensor mean, scale, scale_raw, inverse_gain, scales;
   FACET_RETURN_IF_ERROR(guard_torch([&]() -> Status {
     torch::NoGradGuard no_grad;
@@ -81,8 +211,11 @@ StatusOr<torch::Tensor> refine_latents(PhotoModel& net, const torch::Tensor& x, 
   auto refined = y.clone();
   const int lh = int(y.size(2)), lw = int(y.size(3)), s = kLatentStride;
   const auto tiles = plan_tiles(lh, lw, tile_latents);
+  // Fewer tiles than threads: each tile's grayscale pass runs on a helper thread beside its full
+  // pass. The same operations either way, so the file does not depend on it.
+  const bool helpers = config.chroma > 0 && 2 * int(tiles.size()) <= threads;
   std::mutex progress_mutex;
-  Status status = run_torch_tiles(tiles, threads, precision, [&](const Tile& t) {
+  Status status = run_torch_tiles(tiles, helpers ? int(tiles.size()) : threads, precision, [&](const Tile& t) {
     const int index = int(&t - tiles.data());
     auto region = [&](const torch::Tensor& a) { return a.slice(2, t.y0, t.y1).slice(3, t.x0, t.x1); };
     const int oy = t.ty - t.y0, ox = t.tx - t.x0;
@@ -92,7 +225,7 @@ StatusOr<torch::Tensor> refine_latents(PhotoModel& net, const torch::Tensor& x, 
     const int px1 = std::min((t.tx + t.tw) * s, image_w) - t.x0 * s;
     const double owned_pixels = double(py1 - py0) * (px1 - px0);
     auto target = x.slice(2, t.y0 * s, t.y1 * s).slice(3, t.x0 * s, t.x1 * s).slice(2, py0, py1).slice(3, px0, px1);
-    auto tile_mean = region(mean), tile_scale = region(scale);
+    auto tile_mean = region(mean), tile_scale = region(scale), tile_scale_raw = region(scale_raw);
     auto owned = torch::zeros({1, 1, t.y1 - t.y0, t.x1 - t.x0});
     owned.slice(2, oy, oy + t.th).slice(3, ox, ox + t.tw).fill_(1.0);
     // The decode without the chroma group (its latents at the prior mean) against the luma of the
@@ -103,62 +236,78 @@ StatusOr<torch::Tensor> refine_latents(PhotoModel& net, const torch::Tensor& x, 
       chroma_mask.slice(1, config.structure_channels(), config.m).fill_(1.0);
       target_luma = luma_of(target);
     }
+    // The quantized latents and their means and scales; with group context the means and scales
+    // follow the groups before them (the tile's halo covers the context networks' two 3x3
+    // layers, so the owned latents' are the file's).
+    struct Quantized {
+      torch::Tensor y_hat, mean, scale;
+    };
+    auto quantized = [&](const torch::Tensor& v, const PhotoModelImpl::Quantizer& quantize) -> Quantized {
+      if (!config.has_group_context()) return {quantize(v, tile_mean), tile_mean, tile_scale};
+      auto p = net->group_parameters(v, tile_mean, tile_scale_raw, quantize);
+      return {p.y_hat, p.mean, scale_from_raw(p.scale_raw)};
+    };
+    auto decode = [&](torch::Tensor latents) {
+      latents = latents * inverse_gain;
+      if (precision == TransformPrecision::kBf16) latents = latents.contiguous(torch::MemoryFormat::ChannelsLast);
+      return net->synthesis(latents, scales).slice(2, py0, py1).slice(3, px0, px1);
+    };
+    auto bits_per_pixel = [&](const Quantized& q) {
+      return (gaussian_bits(q.y_hat, q.mean, q.scale) * owned).sum() / owned_pixels;
+    };
 
     auto v = region(y).clone().requires_grad_(true);
     torch::optim::Adam adam({v}, torch::optim::AdamOptions(settings.learning_rate));
-    const int soft_end = int(std::ceil(kSoftShare * settings.iterations));
     double best_loss = std::numeric_limits<double>::infinity();
     torch::Tensor best;
     for (int i = 0; i <= settings.iterations; ++i) {
-      // Iteration 0 (the analysis' latents) and the last phase round; the first phase relaxes.
-      const bool rounded = i == 0 || i >= soft_end;
-      const double alpha = kSoftAlphaStart * std::pow(kSoftAlphaEnd / kSoftAlphaStart, double(i) / soft_end);
-      const auto quantize = [&](const torch::Tensor& value, const torch::Tensor& mu) {
-        return rounded ? round_ste(value - mu) + mu : mu + soft_round(value - mu, alpha);
+      const auto latents = v.detach();
+      // The candidate: what the file would hold, the rounded latents of this iterate (iteration
+      // 0: the analysis' latents, effort 1's file). Every other iteration and the last.
+      const bool candidate = i % 2 == 0 || i == settings.iterations;
+      const double alpha = soft_round_alpha(i);
+      const auto soft = [&](const torch::Tensor& value, const torch::Tensor& mu) {
+        return mu + soft_round(value - mu, alpha);
       };
-      // With group context the means and scales follow the groups before them (the tile's halo
-      // covers the context networks' two 3x3 layers, so the owned latents' are the file's).
-      torch::Tensor y_hat, step_mean = tile_mean, step_scale = tile_scale;
-      if (config.has_group_context()) {
-        auto p = net->group_parameters(v, tile_mean, region(scale_raw), quantize);
-        y_hat = p.y_hat;
-        step_mean = p.mean;
-        step_scale = scale_from_raw(p.scale_raw);
-      } else {
-        y_hat = quantize(v, tile_mean);
+      // The step's gradient: the soft-rounded latents' rate and distortion, and the grayscale
+      // decode's distortion (on the helper), summed in this order whichever thread made them.
+      torch::Tensor gray_gradient;
+      TileHelper helper(helpers, precision);  // joined before what it uses goes
+      const bool step = i < settings.iterations;
+      if (step && config.chroma > 0) {
+        helper.run([&] {
+          auto q = quantized(v, soft);
+          auto gray = decode(q.y_hat * (1 - chroma_mask) + tile_mean * chroma_mask);
+          auto loss = kGrayWeight * weight * (gray - target_luma).square().mean();
+          gray_gradient = torch::autograd::grad({loss}, {v})[0];
+        });
       }
-      auto in = y_hat * inverse_gain;
-      if (precision == TransformPrecision::kBf16) in = in.contiguous(torch::MemoryFormat::ChannelsLast);
-      auto x_hat = net->synthesis(in, scales).slice(2, py0, py1).slice(3, px0, px1);
-      auto distortion = lambda * 255.0 * 255.0 * (x_hat - target).square().mean();
-      auto bpp = (gaussian_bits(y_hat, step_mean, step_scale) * owned).sum() / owned_pixels;
-      const double loss_value = (bpp + distortion).item<double>();
-      if (rounded && loss_value < best_loss) {  // a candidate: what the file would hold
-        best_loss = loss_value;
-        best = v.detach().clone();
+      if (candidate) {
+        torch::NoGradGuard no_grad;
+        auto q = quantized(latents, [](const torch::Tensor& value, const torch::Tensor& mu) {
+          return torch::round(value - mu) + mu;
+        });
+        const double mse = (decode(q.y_hat) - target).square().mean().item<double>();
+        const double bpp = bits_per_pixel(q).item<double>();
+        const double loss = bpp + weight * mse;
+        if (loss < best_loss) {
+          best_loss = loss;
+          best = latents.clone();
+        }
+        if (progress && (i % 10 == 0 || i == settings.iterations)) {
+          std::lock_guard<std::mutex> lock(progress_mutex);
+          progress({index, int(tiles.size()), i, settings.iterations, bpp,
+                    10.0 * std::log10(1.0 / std::max(mse, 1e-12)), loss, best_loss});
+        }
       }
-      if (progress && (i % 10 == 0 || i == settings.iterations)) {
-        const double mse = distortion.item<double>() / (lambda * 255.0 * 255.0);
-        std::lock_guard<std::mutex> lock(progress_mutex);
-        progress({index, int(tiles.size()), i, settings.iterations, bpp.item<double>(),
-                  10.0 * std::log10(1.0 / std::max(mse, 1e-12))});
-      }
-      if (i == settings.iterations) break;
-      // Rounded: the rate's gradient from the continuous latents (the rounded ones give none
-      // until a residual crosses a step).
-      auto loss = rounded ? (gaussian_bits(v, step_mean, step_scale) * owned).sum() / owned_pixels + distortion
-                          : bpp + distortion;
-      if (config.chroma > 0) {
-        auto gray_in = (y_hat * (1 - chroma_mask) + tile_mean * chroma_mask) * inverse_gain;
-        if (precision == TransformPrecision::kBf16) gray_in = gray_in.contiguous(torch::MemoryFormat::ChannelsLast);
-        auto gray = net->synthesis(gray_in, scales).slice(2, py0, py1).slice(3, px0, px1);
-        loss = loss + kGrayWeight * lambda * 255.0 * 255.0 * (gray - target_luma).square().mean();
-      }
-      // Only the latents' gradient (no weight gradients), and only for the owned latents.
-      v.mutable_grad() = torch::autograd::grad({loss}, {v})[0] * owned;
-      for (auto& group : adam.param_groups())
-        static_cast<torch::optim::AdamOptions&>(group.options())
-            .lr(settings.learning_rate * (1.0 - 0.9 * double(i) / settings.iterations));
+      if (!step) break;
+      auto q = quantized(v, soft);
+      auto loss = bits_per_pixel(q) + weight * (decode(q.y_hat) - target).square().mean();
+      auto gradient = torch::autograd::grad({loss}, {v})[0];
+      helper.join();
+      if (gray_gradient.defined()) gradient = gradient + gray_gradient;
+      // Only the owned latents move (the halo stays at the analysis' values).
+      v.mutable_grad() = gradient * owned;
       adam.step();
     }
     refined.slice(2, t.ty, t.ty + t.th).slice(3, t.tx, t.tx + t.tw).copy_(

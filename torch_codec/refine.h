@@ -15,25 +15,47 @@ namespace facet {
 
 struct RefineSettings {
   int iterations = 0;          // Adam steps on the latents (0: no refinement)
-  double learning_rate = 0;    // first step's; decays linearly to a tenth by the last
+  double learning_rate = 0;    // Adam's, held
 };
 RefineSettings effort_settings(int effort);
+
+// The refinement's schedule, by iteration (not by the effort's iteration count, so that a higher
+// effort's path starts with the lower one's; docs/encoder_effort.md says how they were chosen).
+inline constexpr double kLearningRate = 0.04;
+inline constexpr double kSoftAlphaStart = 2.0, kSoftAlphaGrowth = 1.1, kSoftAlphaMax = 16.0;
+// The sharpness of the soft rounding at an iteration: kSoftAlphaStart * kSoftAlphaGrowth^iteration,
+// at most kSoftAlphaMax.
+double soft_round_alpha(int iteration);
 
 // The rate-distortion weight of a continuous rate position t in [0, rate_points - 1]: the trained
 // points' lambdas interpolated log-linearly (as the gains are).
 double lambda_at(const ModelConfig& config, double position);
 
+// The rate-distortion weight the refinement follows: the slope of this image's own effort-1 curve
+// at `position` (latent bits per pixel against 255^2 * MSE, from the analysis' latents at
+// position -+ kSlopeSpan), within kSlopeClamp of the model's lambda_at (which it is where the
+// slope is not measurable). The model's lambda is the slope its training aimed for, not the slope
+// of the curve its files make: on held-out photos the curve was up to 5x steeper at low
+// qualities, and a refinement at the model's lambda moved its points along that curve, buying
+// bits with quality, instead of below it (docs/encoder_effort.md).
+inline constexpr double kSlopeSpan = 0.5, kSlopeClamp = 8.0;
+StatusOr<double> image_lambda(PhotoModel& net, const torch::Tensor& x, int image_h, int image_w,
+                              const torch::Tensor& y, double position, int tile_latents, int threads,
+                              TransformPrecision precision);
+
 // Refines the gained latents y ([1, M, H/16, W/16], analysis times gain) of the padded image x
 // ([1, 3, H, W] in [0, 1], of which the top-left image_h x image_w pixels are the image) for the
 // rate point at `position`, with the hyper latents z_hat ([1, hyper_n, H/64, W/64], integers)
-// fixed. Minimizes bits(y_hat | z_hat) + lambda * 255^2 * MSE (plus, for a model with a chroma
-// group, 0.25 times the same distortion of the decode without it against the image's luma),
-// y_hat = mean + Q(y - mean) with Q soft rounding, then rounding with a straight-through gradient
-// (docs/encoder_effort.md), by Adam, per tile of the coding tiles (bounded memory; each tile owns
-// its latents and sees its neighbours' halo at their starting values). Every rounded iterate is a
-// candidate and each tile keeps its best, so a tile's loss never ends above the analysis' in the
-// model's estimate. Deterministic for any `threads`: tiles are fixed by the image and each runs
-// on one LibTorch thread.
+// fixed. Minimizes bits(y_hat | z_hat) + lambda * 255^2 * MSE, lambda = image_lambda(), with
+// y_hat = mean + soft_round(y - mean) (sharpening by iteration; plus, for a model with a chroma
+// group, 0.25 times the same distortion of the decode without it against the image's luma), by
+// Adam, per tile of the coding tiles (bounded memory; each tile owns its latents and sees its
+// neighbours' halo at their starting values). The rounded latents of every other iterate and of
+// the last are the candidates (iteration 0: the analysis'), and each tile keeps the one of lowest
+// objective: a tile never ends above the analysis', and a higher effort (the same path, longer)
+// never above a lower one. Deterministic for any `threads`: tiles are fixed by the image, each
+// runs on one LibTorch thread, and where threads outnumber tiles twice its grayscale pass runs on
+// a helper thread (the same operations; the gradients summed in the same order).
 StatusOr<torch::Tensor> refine_latents(PhotoModel& net, const torch::Tensor& x, int image_h, int image_w,
                                        const torch::Tensor& y, const torch::Tensor& z_hat, double position,
                                        const RefineSettings& settings, int tile_latents, int threads,

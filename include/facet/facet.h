@@ -109,12 +109,16 @@ typedef struct facet_timings {
 } facet_timings;
 
 /* The progress of an effort >= 2 encode: for each tile, at the start of its refinement (iteration
- * 0), every 10 iterations and at the last. Calls come from the threads that refine the tiles, one
- * at a time (never two at once). bpp: the tile's latents' estimated rate; psnr: its decode's, dB. */
+ * 0: the analysis' latents, effort 1's), every 10 iterations and at the last. Calls come from the
+ * threads that refine the tiles, one at a time (never two at once). For the tile's rounded latents
+ * at this iteration: bpp, the latents' estimated rate; psnr, the decode's, dB; objective, what the
+ * refinement minimizes (bpp + lambda * 255^2 * MSE); best_objective, the lowest so far (the tile
+ * keeps the latents that gave it). */
 typedef struct facet_progress {
   int tile, tiles;           /* 0-based tile index, tile count */
   int iteration, iterations; /* 0 .. iterations */
   double bpp, psnr;
+  double objective, best_objective;
 } facet_progress;
 typedef void (*facet_progress_fn)(void* user, const facet_progress* progress);
 

@@ -72,6 +72,56 @@ TEST_CASE("RefinedFilesDecodeEditAndAreTheSameForAnyThreadCount", "[codec][shipp
   CHECK(mse_of(*decoded, *gray) > 0);
 }
 
+// A higher effort continues the lower one's iterations, so it keeps a candidate at least as good in
+// the model's objective; a tile with threads to spare runs its grayscale pass on a helper thread,
+// and the file does not depend on it.
+TEST_CASE("HigherEffortsContinueTheLowerOnesPathAndNeverEndAboveThem", "[codec][shipped][effort]") {
+  auto loaded = load_codec_model(std::string(FACET_SOURCE_DIR) + "/models/facet-photo.safetensors.zst");
+  REQUIRE(loaded.ok());
+  CodecModel& model = **loaded;
+  const Image image = test::corpus_image(96, 80);  // one tile
+  const int saved = at::get_num_threads();
+  struct Run {
+    std::vector<RefineProgress> progress;
+    Bytes file;
+  };
+  auto encode = [&](int effort, int threads) {
+    at::set_num_threads(threads);
+    Run run;
+    CompressOptions o;
+    o.quality = 40;
+    o.effort = effort;
+    o.threads = threads;
+    o.progress = [&](const RefineProgress& p) { run.progress.push_back(p); };
+    auto file = compress_image(image, model, o);
+    REQUIRE(file.ok());
+    run.file = *file;
+    return run;
+  };
+  const Run two = encode(2, 1), three = encode(3, 1), four = encode(4, 1);
+  const Run four_helped = encode(4, 2), four_three_threads = encode(4, 3);
+  at::set_num_threads(saved);
+  CHECK(four_helped.file == four.file);
+  CHECK(four_three_threads.file == four.file);
+  // Reports at iterations 0, 10, 20, 30 (effort 4), the same numbers at the iterations they share.
+  REQUIRE(two.progress.size() == 2);
+  REQUIRE(three.progress.size() == 3);
+  REQUIRE(four.progress.size() == 4);
+  for (size_t i = 0; i < four.progress.size(); ++i) {
+    const RefineProgress& p = four.progress[i];
+    CAPTURE(i, p.objective, p.best_objective);
+    CHECK(p.iteration == int(10 * i));
+    CHECK(p.best_objective <= p.objective);
+    if (i > 0) CHECK(p.best_objective <= four.progress[i - 1].best_objective);
+    if (i < two.progress.size()) CHECK(p.objective == two.progress[i].objective);
+    if (i < three.progress.size()) CHECK(p.objective == three.progress[i].objective);
+  }
+  const double start = four.progress[0].objective;
+  CHECK(two.progress.back().best_objective < start);
+  CHECK(four.progress.back().best_objective <= three.progress.back().best_objective);
+  CHECK(three.progress.back().best_objective <= two.progress.back().best_objective);
+}
+
 TEST_CASE("LambdaInterpolatesTheTrainedPointsLogLinearly", "[codec][effort]") {
   ModelConfig config;
   config.lambdas = {0.01, 0.04};
