@@ -187,8 +187,6 @@ void put_planes(const RgbPlanes& p, Image* image) {
   }
 }
 
-namespace {
-// An image's samples as the appearance functions read them in place (model/appearance.h).
 InterleavedSamples samples_of(Image& image) {
   InterleavedSamples samples;
   samples.samples = image.samples.data();
@@ -199,7 +197,6 @@ InterleavedSamples samples_of(Image& image) {
   samples.bits = image.bit_depth;
   return samples;
 }
-}  // namespace
 
 std::array<int32_t, kAppearanceFactorCount> appearance_symbols(const Image& image, int threads) {
   // Measured in place: the image's own samples, no float planes (measuring does not write them).

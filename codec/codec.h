@@ -134,6 +134,8 @@ StatusOr<Image> decompress_fct(const FctFile& file, CodecModel& model, const Dec
 // 8-bit colour samples of `image` (gray: the mean of the three).
 RgbPlanes image_planes(const Image& image);
 void put_planes(const RgbPlanes& planes, Image* image);
+// The image's samples as the appearance functions read them in place (model/appearance.h).
+InterleavedSamples samples_of(Image& image);
 
 // The image as the analysis reads it: [3, H, W] floats in [0, 1] (gray repeated, alpha ignored,
 // 16-bit rounded to 8, FORMAT.md §5.5), padded by repeating the last row and column to H and W,

@@ -247,13 +247,7 @@ TEST_CASE("ImposingOnInterleavedSamplesEqualsThePlanesPathForAnyThreadCount", "[
       put_planes(planes, &expected);
       for (int threads : {1, 2, 3}) {
         Image got = image;
-        InterleavedSamples view;
-        view.samples = got.samples.data();
-        view.width = got.width;
-        view.height = got.height;
-        view.channels = got.channels;
-        view.colors = got.color_channels();
-        impose_appearance(view, target, threads, which);
+        impose_appearance(samples_of(got), target, threads, which);
         CHECK(got.samples == expected.samples);
       }
     }
@@ -273,16 +267,7 @@ TEST_CASE("MeasuringInterleavedSamplesEqualsThePlanesPath", "[factors][appearanc
         }
       INFO(bits << "-bit, " << channels << " channels");
       const AppearanceVector expected = measure_appearance(image_planes(image));
-      for (int threads : {1, 3}) {
-        InterleavedSamples view;
-        view.samples = image.samples.data();
-        view.width = image.width;
-        view.height = image.height;
-        view.channels = image.channels;
-        view.colors = image.color_channels();
-        view.bits = image.bit_depth;
-        CHECK(measure_appearance(view, threads) == expected);
-      }
+      for (int threads : {1, 3}) CHECK(measure_appearance(samples_of(image), threads) == expected);
     }
   }
 }
