@@ -12,6 +12,9 @@
 #   bash scripts/cpu_campaign.sh resume    # SIGCONT
 #   bash scripts/cpu_campaign.sh stop      # ends the run (its last checkpoint stays)
 #   bash scripts/cpu_campaign.sh export    # F16 weights of the last checkpoint -> models/campaign/
+#   bash scripts/cpu_campaign.sh export-ema D [FILE]
+#                                          # F16 weights of its average of decay D -> FILE
+#                                          # (default $WORK/ema-D.safetensors.zst; not in git)
 #
 # The run takes only idle cycles: nice 19 and SCHED_IDLE (where the kernel allows), so that builds,
 # tests and measurements take the CPU first. OpenMP's waiting threads sleep (OMP_WAIT_POLICY=PASSIVE):
@@ -55,6 +58,11 @@ RATE_POINT_WEIGHTS=${RATE_POINT_WEIGHTS:-lambda}
 # held-out crops against the same steps without (docs/training.md).
 CONTEXT_CHANNELS=${CONTEXT_CHANNELS:-0}
 MODEL=(--n 128 --m 192 --hyper-n 128 --groups 3 --chroma 48 --context-channels $CONTEXT_CHANNELS --lambdas $LAMBDAS)
+# Exponential moving averages of the weights (--ema): kept in the checkpoint, evaluated beside the
+# weights at every evaluation (the "eval  step N  ema D" lines). The campaign holds its learning
+# rate, so its weights jitter around the optimum; an average of the last ~1/(1-D) steps may get
+# what a decay branch gets without spending steps on it (docs/training.md).
+EMA=${EMA:-0.999,0.9998}
 # INIT: weights to start a new run from (no checkpoint in $WORK): the campaign's exported F16
 # weights by default; another model's (a branch) to move the campaign onto it.
 INIT=${INIT:-}
@@ -111,7 +119,7 @@ case "${1:-status}" in
     nohup "${idle[@]}" "$FACET" train --data "$WORK/crops.bin" --eval "$WORK/eval.bin" "${MODEL[@]}" \
       --rate-points per-image --rate-point-weights "$RATE_POINT_WEIGHTS" --chroma-luma-weight "$CHROMA_LUMA_WEIGHT" --batch 8 --patch 128 --lr 3e-4 --lr-schedule step --final-lr 0.2 --warmup 300 \
       --steps "$STEPS" --threads "$THREADS" --checkpoint "$WORK/ck.safetensors" --checkpoint-every 500 \
-      --eval-every 2000 --log-every 200 --seed "$RANDOM" --model-id "$ID" "${start[@]}" \
+      --eval-every 2000 --log-every 200 --seed "$RANDOM" --model-id "$ID" --ema "$EMA" "${start[@]}" \
       >> "$WORK/train.log" 2>&1 &
     echo $! > "$WORK/pid"
     echo "started (pid $!, ${start[*]:-from scratch}); log $WORK/train.log"
@@ -164,5 +172,15 @@ case "${1:-status}" in
     mv "$WORK/export.safetensors.zst" "$SAVED"
     echo "exported step $step -> $SAVED"
     ;;
-  *) echo "usage: $0 start|status|pause|resume|stop|export" >&2; exit 2 ;;
+  export-ema)
+    decay=${2:?usage: $0 export-ema DECAY [FILE]}
+    out=${3:-$WORK/ema-$decay.safetensors.zst}
+    step=$(checkpoint_step "$WORK/ck.safetensors")
+    pack
+    "$FACET" train --data "$WORK/eval.bin" "${MODEL[@]}" --checkpoint "$WORK/ck.safetensors" --resume \
+      --steps "$step" --f16-weights --model-id "$ID" --export-ema "$decay" -o "$WORK/export-ema.safetensors.zst"
+    mv "$WORK/export-ema.safetensors.zst" "$out"
+    echo "exported the average of decay $decay at step $step -> $out"
+    ;;
+  *) echo "usage: $0 start|status|pause|resume|stop|export|export-ema DECAY [FILE]" >&2; exit 2 ;;
 esac

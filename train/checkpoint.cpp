@@ -22,9 +22,11 @@ Status write_tensor_file(const std::string& path, const TensorFile& file) {
 }
 
 Status save_checkpoint(const std::string& path, torch::nn::Module& module, torch::optim::Adam& adam, int64_t step,
-                       const std::map<std::string, std::string>& metadata) {
+                       const std::map<std::string, std::string>& metadata, const TensorFile& extra) {
   TensorFile file = module_parameters_to_tensor_file(module);
   file.metadata = metadata;
+  for (const auto& [name, tensor] : extra.tensors) file.tensors[name] = tensor;
+  for (const auto& [key, value] : extra.metadata) file.metadata[key] = value;
   for (const auto& item : module.named_parameters()) {
     auto it = adam.state().find(adam_state_key(item.value()));
     if (it == adam.state().end()) continue;

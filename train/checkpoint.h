@@ -24,9 +24,10 @@ std::string adam_state_key(const torch::Tensor& parameter);
 // checkpoints).
 Status write_tensor_file(const std::string& path, const TensorFile& file);
 
-// `metadata` (e.g. the model's configuration) is stored beside the training state.
+// `metadata` (e.g. the model's configuration) is stored beside the training state, and `extra`'s
+// tensors and metadata (e.g. weight averages) beside them.
 Status save_checkpoint(const std::string& path, torch::nn::Module& module, torch::optim::Adam& adam, int64_t step,
-                       const std::map<std::string, std::string>& metadata);
+                       const std::map<std::string, std::string>& metadata, const TensorFile& extra = {});
 
 // A checkpoint's content, as read_checkpoint returns it, can be changed before it is restored
 // (train/rate_points.h adds rate points).

@@ -2,7 +2,7 @@
 #include "train/rate_points.h"
 
 #include <cmath>
-#include <cstring>
+#include <algorithm>
 
 #include "model/entropy_model.h"
 #include "model/model_config.h"
@@ -85,8 +85,16 @@ Status remap_rate_points(TensorFile& file, const std::vector<double>& lambdas) {
                               "); lambda " + std::to_string(l) + " is missing");
   }
   const std::vector<RowSource> sources = row_sources(from, lambdas);
+  // The weights, their Adam moments and their averages (train/weight_average.h: "ema[d].").
+  std::vector<std::string> prefixes = {"", "adam.m.", "adam.v."};
+  for (const auto& [name, tensor] : file.tensors) {
+    const size_t end = name.find("].");
+    if (name.rfind("ema[", 0) != 0 || end == std::string::npos) continue;
+    const std::string prefix = name.substr(0, end + 2);
+    if (std::find(prefixes.begin(), prefixes.end(), prefix) == prefixes.end()) prefixes.push_back(prefix);
+  }
   for (const char* table : kRatePointTables) {
-    for (const std::string prefix : {"", "adam.m.", "adam.v."}) {
+    for (const std::string& prefix : prefixes) {
       const std::string name = prefix + table;
       auto t = file.tensors.find(name);
       if (t == file.tensors.end()) continue;

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "train/data_parallel.h"
+#include "train/weight_average.h"
 
 namespace facet::cli {
 
@@ -148,6 +149,13 @@ void add_trainer_options(CLI::App* cmd, TrainerCliOptions& o) {
                 "Photo model: store the output's weights as F16, half the file (rounded before its tables are baked)");
   cmd->add_option("--init", o.init, "Start from this model's weights (fine-tuning; same shapes, except that --lambdas may add rate points)");
   cmd->add_option("--lambdas", o.lambdas, "Comma-separated rate-point lambdas (increasing). With --init or --resume it may add rate points to the model's: their gains are interpolated (extrapolated) in log lambda");
+  cmd->add_option("--ema", o.ema,
+                  "Photo model: exponential moving averages of the weights with these decays (e.g. 0.999,0.9998), "
+                  "bias-corrected, kept in the checkpoint and evaluated beside the weights");
+  cmd->add_option("--export-ema", t.export_average,
+                  "Photo model: the output holds the weight average of this decay (from --resume's checkpoint "
+                  "or this run) instead of the optimizer's weights")
+      ->check(CLI::Range(0.0, 1.0).description("a decay between 0 and 1"));
   cmd->add_option("--model-id", t.config.model_id, "Name stored in the model and in every file")->capture_default_str();
 }
 
@@ -158,6 +166,13 @@ Status finish_trainer_options(TrainerCliOptions& o) {
     if (!lambdas.ok()) return make_error(ErrorCode::kInvalidArgument, "bad --lambdas list '" + o.lambdas + "'");
     o.train.config.lambdas = std::move(lambdas).value();
   }
+  if (!o.ema.empty()) {
+    auto decays = parse_average_decays(o.ema);
+    if (!decays.ok()) return make_error(ErrorCode::kInvalidArgument, "--ema: " + decays.status().message());
+    o.train.average_decays = std::move(decays).value();
+  }
+  if (o.train.export_average >= 1.0)
+    return make_error(ErrorCode::kInvalidArgument, "--export-ema: a decay below 1 (e.g. 0.999)");
   Status valid = o.train.config.validate();
   if (!valid.ok()) return make_error(ErrorCode::kInvalidArgument, valid.message());
   FACET_ASSIGN_OR_RETURN(DistributedEnvironment env, distributed_environment_from_env());
@@ -218,8 +233,9 @@ void print_train_progress(const TrainProgress& p) {
     return;
   }
   if (p.is_eval) {
-    std::printf("eval  step %7lld  rate point %d  lambda %.5g  bpp %.4f  PSNR %.2f dB\n", (long long)p.step,
-                p.rate_point, p.lambda, p.bpp, p.psnr);
+    std::printf("eval  step %7lld  ", (long long)p.step);
+    if (p.average_decay > 0) std::printf("ema %g  ", p.average_decay);
+    std::printf("rate point %d  lambda %.5g  bpp %.4f  PSNR %.2f dB\n", p.rate_point, p.lambda, p.bpp, p.psnr);
   } else {
     std::printf("train step %7lld  loss %.4f  bpp %.4f  PSNR %.2f dB  lr %.2e  %.2f steps/s", (long long)p.step,
                 p.loss, p.bpp, p.psnr, p.learning_rate, p.steps_per_second);

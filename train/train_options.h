@@ -19,6 +19,7 @@ struct TrainerCliOptions {
   int threads = 0;      // CPU threads (0: all cores)
   std::string init;     // weights file to start from (fine-tuning); read by each front end
   int dist_timeout_seconds = 600;  // data parallel: rendezvous and every collective
+  std::string ema;                 // comma-separated weight-average decays (--ema)
 };
 
 // Model kind and shape, optimization, checkpoints, logging, device and threads.

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <random>
 #include <torch/torch.h>
 
@@ -19,6 +20,7 @@
 #include "networks/model_io.h"
 #include "networks/tensor_io.h"
 #include "train/train_loop.h"
+#include "train/weight_average.h"
 #include "formats/safetensors.h"
 
 namespace facet {
@@ -103,7 +105,7 @@ double psnr_of(double mse) { return 10.0 * std::log10(1.0 / std::max(mse, 1e-12)
 // fp32: bpp from the likelihoods of the rounded latents, PSNR of the 8-bit decode (as the
 // reference hyperprior counts them).
 void evaluate(PhotoModel& model, const torch::Tensor& crops, const TrainOptions& o, int64_t step,
-              const std::function<void(const TrainProgress&)>& report) {
+              const std::function<void(const TrainProgress&)>& report, double average_decay = 0) {
   torch::NoGradGuard no_grad;
   model->eval();
   const int edge = int(crops.size(1)) / 64 * 64;
@@ -124,6 +126,7 @@ void evaluate(PhotoModel& model, const torch::Tensor& crops, const TrainOptions&
     p.is_eval = true;
     p.rate_point = k;
     p.lambda = o.config.lambdas[k];
+    p.average_decay = average_decay;
     p.bpp = bpp / count;
     p.psnr = psnr / count;
     report(p);
@@ -171,6 +174,7 @@ Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, cons
                                                    (o.layout == TrainOptions::Layout::kAuto && bf16));
     torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(o.learning_rate));
     int64_t step = 0;
+    std::optional<TensorFile> resumed;  // the checkpoint, until the weight averages take theirs
     const bool relative = o.rate_point_weights == TrainOptions::RatePointWeights::kRelative;
     RelativeRatePointWeights relative_weights(o.config.rate_points());
     // A checkpoint or weights file with fewer rate points than --lambdas gets the new ones
@@ -180,6 +184,7 @@ Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, cons
       FACET_RETURN_IF_ERROR(remap_rate_points(file, o.config.lambdas).with_context("--resume " + o.checkpoint));
       FACET_ASSIGN_OR_RETURN(step, restore_checkpoint(file, *model, adam, device));
       relative_weights.restore(file.metadata);
+      resumed = std::move(file);
     } else if (o.init) {
       TensorFile file = *o.init;
       FACET_RETURN_IF_ERROR(remap_rate_points(file, o.config.lambdas).with_context("--init"));
@@ -190,6 +195,21 @@ Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, cons
       FACET_RETURN_IF_ERROR(load_module_parameters(file, *model));
     }
     if (channels_last) to_channels_last(*model);
+    std::vector<double> decays = o.average_decays;
+    if (o.export_average > 0 && std::find(decays.begin(), decays.end(), o.export_average) == decays.end())
+      decays.push_back(o.export_average);
+    WeightAverages averages(decays, *model);
+    if (resumed) FACET_RETURN_IF_ERROR(averages.restore(*resumed).with_context("--resume " + o.checkpoint));
+    resumed.reset();
+    // Evaluates the weights, then each average that has seen a step.
+    const auto evaluate_all = [&](int64_t at) {
+      evaluate(model, held_out, o, at, report);
+      for (size_t i = 0; i < averages.size(); ++i) {
+        if (averages.updates(i) == 0) continue;
+        WeightAverages::Swap swap(averages, i);
+        evaluate(model, held_out, o, at, report, averages.decay(i));
+      }
+    };
     if (group) {
       // Every rank starts from rank 0's weights and, when resumed, its Adam moments.
       std::vector<torch::Tensor> state = model->parameters();
@@ -233,7 +253,7 @@ Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, cons
     const torch::Tensor lambda_table =
         torch::tensor(o.config.lambdas, torch::TensorOptions(torch::kFloat64)).to(device, torch::kFloat32);
     // Where a fine-tune or a resumed run starts, on the held-out crops (the run's reference point).
-    if (lead && eval_crops && o.eval_every > 0 && (o.resume || o.init)) evaluate(model, held_out, o, step, report);
+    if (lead && eval_crops && o.eval_every > 0 && (o.resume || o.init)) evaluate_all(step);
     double all_reduce_start = group ? group->all_reduce_seconds() : 0;
     for (; step < budget.total(); ++step) {
       const double lr =
@@ -274,6 +294,7 @@ Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, cons
         if (group) group->average_gradients(parameters);
         if (o.clip_grad_norm > 0) clip_gradients(parameters, o.clip_grad_norm);
         adam.step();
+        averages.update();
         loss_sum += bpp.detach();
         bpp_sum += bpp.detach();
         mse_sum += torch::full({}, std::nan(""), loss_sum.options());
@@ -307,6 +328,7 @@ Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, cons
         if (group) group->average_gradients(parameters);
         if (o.clip_grad_norm > 0) clip_gradients(parameters, o.clip_grad_norm);
         adam.step();
+        averages.update();
         if (group && o.verify_replicas && !group->replicas_equal(parameters))
           return make_error(ErrorCode::kInternal,
                             "data parallel: the ranks' weights differ after step " + std::to_string(step + 1));
@@ -347,13 +369,23 @@ Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, cons
       if (lead && !o.checkpoint.empty() && ((step + 1) % o.checkpoint_every == 0 || last)) {
         auto metadata = o.config.to_metadata();
         if (relative) metadata[RelativeRatePointWeights::kMetadataKey] = relative_weights.to_string();
-        FACET_RETURN_IF_ERROR(save_checkpoint(o.checkpoint, *model, adam, step + 1, metadata));
+        TensorFile average_state;
+        averages.save(average_state);
+        FACET_RETURN_IF_ERROR(save_checkpoint(o.checkpoint, *model, adam, step + 1, metadata, average_state));
       }
       if (lead && eval_crops && ((o.eval_every > 0 && (step + 1) % o.eval_every == 0) || last))
-        evaluate(model, held_out, o, step + 1, report);
+        evaluate_all(step + 1);
     }
 
     if (lead && !o.output.empty()) {
+      std::optional<WeightAverages::Swap> exported;
+      if (o.export_average > 0) {
+        const size_t i = size_t(std::find(decays.begin(), decays.end(), o.export_average) - decays.begin());
+        FACET_RETURN_ERROR_IF(averages.updates(i) == 0, kInvalidArgument,
+                              "--export-average " + WeightAverages::prefix(o.export_average) +
+                                  ": no such average in the checkpoint, and this run made no step to start one");
+        exported.emplace(averages, i);
+      }
       model->to(torch::kCPU);
       if (channels_last) to_contiguous(*model);
       if (o.f16_weights) round_parameters_to_f16(*model);

@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "train/crops.h"
 #include "model/model_config.h"
@@ -109,6 +110,12 @@ struct TrainOptions {
   // Data parallel: after every step, check that all ranks hold bitwise the same weights (an
   // error otherwise). Costs two all-reduces of the weights a step: for tests and diagnosis.
   bool verify_replicas = false;
+  // Exponential moving averages of the weights with these decays (train/weight_average.h), kept in
+  // the checkpoint and evaluated beside the weights at every evaluation. Empty: none.
+  std::vector<double> average_decays;
+  // > 0: the output holds the average with this decay (one of average_decays, restored from the
+  // checkpoint or built by this run) instead of the optimizer's weights.
+  double export_average = 0;
 };
 
 struct TrainProgress {
@@ -117,6 +124,7 @@ struct TrainProgress {
   bool is_eval = false;
   int rate_point = -1;  // for eval lines
   double lambda = 0;    // for eval lines
+  double average_decay = 0;  // eval lines: > 0 for the weight average of this decay
   int64_t budget_steps = 0;  // > 0: a line saying the time budget set the total to this many steps
   std::string banner;        // non-empty: a line saying how the run computes (precision, threads, CPU)
   double all_reduce_seconds = -1;  // data parallel: mean gradient all-reduce time a step in the window
