@@ -14,6 +14,7 @@
 #include "train/crops.h"
 #include "train/train_options.h"
 #include "train/sprites_trainer.h"
+#include "train/train_loop.h"
 #include "train/trainer.h"
 #include "common/file_io.h"
 #include "formats/image_io.h"
@@ -105,6 +106,7 @@ int train_and_write(const std::string& output, const std::function<Status(const 
   const std::string plain_path = compress ? output + ".tmp-plain" : output;
   Status status = train(plain_path);
   if (!status.ok()) return report_error(status);
+  if (stop_signal() != 0) return kExitOk;  // stopped early: the checkpoint holds the run, there is no output
   if (!compress) return kExitOk;
   auto plain = read_file(plain_path);
   if (!plain.ok()) return report_error(plain.status());
@@ -149,11 +151,16 @@ int run_train(TrainCommandOptions o) {
     if (!e.ok()) return report_error(e.status());
     eval_crops = std::make_unique<CropSet>(std::move(e).value());
   }
-  return train_and_write(train.output, [&](const std::string& output) {
+  if (!train.data_parallel) {  // a stopped run writes its checkpoint (its ranks would not agree on the step)
+    train.stop_on_signal = true;
+    catch_stop_signals();
+  }
+  const int exit_code = train_and_write(train.output, [&](const std::string& output) {
     TrainOptions t = train;
     t.output = output;
     return train_photo_model(t, *train_crops, eval_crops.get(), print_train_progress);
   });
+  return stop_signal() != 0 ? 128 + stop_signal() : exit_code;
 }
 
 int run_train_sprites(TrainCommandOptions o) {

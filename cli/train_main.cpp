@@ -6,6 +6,7 @@
 
 #include "train/train_options.h"
 #include "train/crops.h"
+#include "train/train_loop.h"
 #include "train/trainer.h"
 #include "common/allocator.h"
 #include "common/file_io.h"
@@ -67,7 +68,12 @@ int main(int argc, char** argv) {
     if (!e.ok()) return fail(e.status());
     eval_crops = std::make_unique<facet::CropSet>(std::move(e).value());
   }
+  if (!options.train.data_parallel) {
+    options.train.stop_on_signal = true;
+    facet::catch_stop_signals();
+  }
   facet::Status status = facet::train_photo_model(options.train, *train_crops, eval_crops.get(),
                                                   facet::cli::print_train_progress);
+  if (status.ok() && facet::stop_signal() != 0) return 128 + facet::stop_signal();
   return status.ok() ? 0 : fail(status);
 }

@@ -155,10 +155,13 @@ case "${1:-status}" in
   stop)
     if running; then
       kill -CONT "$(cat "$WORK/pid")"  # a paused run would not see the TERM
+      # The trainer ends its current step (and an evaluation under way), writes its checkpoint and
+      # exits: no steps are lost. Gone before this returns, so that a `start` right after it does
+      # not find it running; a second TERM after 10 minutes ends it at once.
       kill "$(cat "$WORK/pid")" 2>/dev/null
-      # Gone before this returns, so that a `start` right after it does not find it running.
-      for _ in $(seq 300); do kill -0 "$(cat "$WORK/pid")" 2>/dev/null || break; sleep 0.1; done
-      echo stopped
+      for _ in $(seq 6000); do kill -0 "$(cat "$WORK/pid")" 2>/dev/null || break; sleep 0.1; done
+      kill -0 "$(cat "$WORK/pid")" 2>/dev/null && kill "$(cat "$WORK/pid")" 2>/dev/null
+      echo "stopped at local step $(checkpoint_step "$WORK/ck.safetensors")"
     else
       echo "not running"
     fi

@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cmath>
+#include <csignal>
 
 namespace facet {
 namespace {
@@ -12,7 +14,21 @@ namespace {
 constexpr std::array<double, 4> kMarks = {0.02, 0.15, 0.35, 0.60};
 constexpr double kUsable = 0.98;  // the share of the budget the fitted total aims at
 
+std::atomic<int> g_stop_signal{0};
+
+extern "C" void on_stop_signal(int signal) {
+  g_stop_signal.store(signal);
+  std::signal(signal, SIG_DFL);
+}
+
 }  // namespace
+
+void catch_stop_signals() {
+  std::signal(SIGTERM, on_stop_signal);
+  std::signal(SIGINT, on_stop_signal);
+}
+
+int stop_signal() { return g_stop_signal.load(); }
 
 StepBudget::StepBudget(double seconds, int64_t max_steps)
     : seconds_(seconds), max_steps_(max_steps), total_(max_steps), start_(Clock::now()) {}

@@ -44,6 +44,13 @@ class StepBudget {
 // stays asynchronous on a GPU.
 void clip_gradients(const std::vector<torch::Tensor>& parameters, double max_norm);
 
+// SIGTERM and SIGINT ask a photo-model run with TrainOptions::stop_on_signal to stop after its
+// current step, writing its checkpoint (so that stopping a long run loses no steps). After the
+// first signal the default action is back: a second one ends the process at once.
+void catch_stop_signals();
+// The signal that asked the run to stop, 0 while none came.
+int stop_signal();
+
 // cuDNN autotuning for fixed input shapes on CUDA; nothing on the CPU.
 void prepare_training_device(const torch::Device& device);
 

@@ -255,6 +255,13 @@ Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, cons
     // Where a fine-tune or a resumed run starts, on the held-out crops (the run's reference point).
     if (lead && eval_crops && o.eval_every > 0 && (o.resume || o.init)) evaluate_all(step);
     double all_reduce_start = group ? group->all_reduce_seconds() : 0;
+    const auto save_checkpoint_now = [&](int64_t at) {
+      auto metadata = o.config.to_metadata();
+      if (relative) metadata[RelativeRatePointWeights::kMetadataKey] = relative_weights.to_string();
+      TensorFile average_state;
+      averages.save(average_state);
+      return save_checkpoint(o.checkpoint, *model, adam, at, metadata, average_state);
+    };
     for (; step < budget.total(); ++step) {
       const double lr =
           o.lr_schedule == TrainOptions::LrSchedule::kStep
@@ -366,15 +373,20 @@ Status train_photo_model(const TrainOptions& o, const CropSet& train_crops, cons
         window = 0;
         window_start = Clock::now();
       }
-      if (lead && !o.checkpoint.empty() && ((step + 1) % o.checkpoint_every == 0 || last)) {
-        auto metadata = o.config.to_metadata();
-        if (relative) metadata[RelativeRatePointWeights::kMetadataKey] = relative_weights.to_string();
-        TensorFile average_state;
-        averages.save(average_state);
-        FACET_RETURN_IF_ERROR(save_checkpoint(o.checkpoint, *model, adam, step + 1, metadata, average_state));
-      }
+      if (lead && !o.checkpoint.empty() && ((step + 1) % o.checkpoint_every == 0 || last))
+        FACET_RETURN_IF_ERROR(save_checkpoint_now(step + 1));
       if (lead && eval_crops && ((o.eval_every > 0 && (step + 1) % o.eval_every == 0) || last))
         evaluate_all(step + 1);
+      if (o.stop_on_signal && !group && stop_signal() != 0 && !last) {
+        if (!o.checkpoint.empty() && (step + 1) % o.checkpoint_every != 0)
+          FACET_RETURN_IF_ERROR(save_checkpoint_now(step + 1));
+        TrainProgress p;
+        p.banner = "stopped by signal " + std::to_string(stop_signal()) + " after step " + std::to_string(step + 1) +
+                   (o.checkpoint.empty() ? std::string(" (no --checkpoint: the run is lost)")
+                                         : "; checkpoint " + o.checkpoint);
+        report(p);
+        return ok_status();
+      }
     }
 
     if (lead && !o.output.empty()) {

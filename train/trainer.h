@@ -116,6 +116,10 @@ struct TrainOptions {
   // > 0: the output holds the average with this decay (one of average_decays, restored from the
   // checkpoint or built by this run) instead of the optimizer's weights.
   double export_average = 0;
+  // Stop after the step in which a SIGTERM or SIGINT came (train_loop.h: catch_stop_signals),
+  // writing the checkpoint; the run then returns without writing the output (the caller sees
+  // stop_signal() != 0). Not with data_parallel, whose ranks must stop at the same step.
+  bool stop_on_signal = false;
 };
 
 struct TrainProgress {

@@ -189,6 +189,21 @@ expect facet-train-resume-exports 0 '' -- "$trainer" --data "$work/crops.bin" --
   -o "$work/exported.safetensors"
 expect facet-train-model-decodes 0 '' -- bash -c "\"$facet\" compress '$img' -o '$work/t.fct' --model '$work/exported.safetensors' && \"$facet\" decompress '$work/t.fct' -o '$work/t.png' --model '$work/exported.safetensors'"
 expect facet-train-bad-crops 1 'bad-magic' -- "$trainer" --data "$img" --steps 1
+# SIGTERM: the run ends its step, writes its checkpoint (weight averages included) and exits 143;
+# the checkpoint then exports its average. The signal is sent once the run logs its steps.
+expect facet-train-term-writes-checkpoint 143 'stopped by signal 15 after step [0-9]+; checkpoint' -- bash -c "
+  \"$trainer\" --data '$work/crops.bin' --steps 1000000 --log-every 1 --batch 2 --patch 64 --n 16 --m 24 \
+    --hyper-n 16 --groups 3 --lambdas 0.01,0.03 --checkpoint '$work/term.safetensors' --checkpoint-every 1000000 \
+    --ema 0.9,0.99 --threads 1 > '$work/term.log' 2>&1 & pid=\$!
+  for _ in \$(seq 600); do grep -q 'train step' '$work/term.log' && break; sleep 0.1; done
+  kill -TERM \$pid; wait \$pid; rc=\$?; cat '$work/term.log'; exit \$rc"
+expect facet-train-export-ema 0 '' -- "$trainer" --data "$work/crops.bin" --steps 1 --patch 64 --n 16 --m 24 \
+  --hyper-n 16 --groups 3 --lambdas 0.01,0.03 --checkpoint "$work/term.safetensors" --resume --export-ema 0.99 \
+  -o "$work/ema.safetensors"
+expect facet-train-export-missing-ema 2 'ema\[0.5\]: no such average' -- "$trainer" --data "$work/crops.bin" --steps 1 \
+  --patch 64 --n 16 --m 24 --hyper-n 16 --groups 3 --lambdas 0.01,0.03 --checkpoint "$work/term.safetensors" \
+  --resume --export-ema 0.5 -o "$work/ema.safetensors"
+expect facet-train-bad-ema 2 'bad average decay' -- "$trainer" --data "$work/crops.bin" --steps 1 --ema 0.9,1.2
 for mode in paired replace; do
   expect facet-train-chroma-$mode 0 'train step +1 ' -- "$trainer" --data "$work/crops.bin" --steps 1 --log-every 1 \
     --batch 2 --patch 64 --n 16 --m 24 --hyper-n 16 --groups 2 --chroma 8 --chroma-drop 1 --chroma-drop-mode $mode \
