@@ -37,6 +37,9 @@ def main():
     ap.add_argument("--per-megapixel", type=float, default=0,
                     help="crops per megapixel of the (downscaled) photo, at least one; replaces --per-image")
     ap.add_argument("--max-edge", type=int, default=1024, help="downscale larger photos to this longer edge")
+    ap.add_argument("--scale", type=float, default=1.0,
+                    help="downscale every photo by this factor (area filter, after --max-edge): 0.75 or 0.5 "
+                         "average away most of a JPEG's blocking and ringing")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--centre", action="store_true",
                     help="one crop from the centre of each photo (a held-out set), not random ones")
@@ -59,6 +62,10 @@ def main():
             if longest > a.max_edge:
                 f = a.max_edge / longest
                 im = im.resize((max(1, round(im.width * f)), max(1, round(im.height * f))), Image.BOX)
+            if not 0 < a.scale <= 1:
+                sys.exit(f"pack_crops: --scale must be in (0, 1], not {a.scale}")
+            if a.scale < 1:
+                im = im.resize((max(1, round(im.width * a.scale)), max(1, round(im.height * a.scale))), Image.BOX)
             px = np.asarray(im, dtype=np.uint8)
             h, w, _ = px.shape
             if h < a.size or w < a.size:
