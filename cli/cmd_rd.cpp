@@ -160,14 +160,13 @@ int run_rd(const RdOptions& o) {
   if (small)
     std::fprintf(stderr, "facet rd: some images are under %ux%u pixels: their MS-SSIM (and its means) is null\n",
                  kMsSsimMinDimension, kMsSsimMinDimension);
-  size_t tasks = 0;
-  std::printf("facet rd: %zu images of %s, %d job(s), %d thread(s) per job\n", images->size(),
-              o.directory.c_str(), o.jobs, threads_per_job);
-  for (const RdCodec& codec : codecs) {
+  size_t codings = 0;
+  for (const RdCodec& codec : codecs) codings += codec.settings.size() * images->size();
+  std::printf("facet rd: %zu images of %s, %zu codings, %d job(s), %d thread(s) per job\n", images->size(),
+              o.directory.c_str(), codings, o.jobs, threads_per_job);
+  for (const RdCodec& codec : codecs)
     std::printf("  %-6s %s; %zu %s settings\n", codec.name.c_str(), codec.version.c_str(), codec.settings.size(),
                 codec.setting_name.c_str());
-    tasks += codec.settings.size() * images->size();
-  }
   std::fflush(stdout);
 
   ProgressBar bar(!o.no_progress && isatty(STDERR_FILENO));
