@@ -30,7 +30,7 @@ N=${N:-128} M=${M:-192} HYPER_N=${HYPER_N:-128} CHROMA=${CHROMA:-48}
 CHROMA_DROP_MODE=${CHROMA_DROP_MODE:-paired}  # replace: facet-photo-1's recipe
 CHROMA_LUMA_WEIGHT=${CHROMA_LUMA_WEIGHT:-1}  # paired: weight of the grayscale decode's distortion (the campaign's)
 RATE_POINT_WEIGHTS=${RATE_POINT_WEIGHTS:-lambda}  # the campaign's (scripts/cpu_campaign.sh says why): it continues the shipped model
-PHOTO_ID=${PHOTO_ID:-facet-photo-5}  # the model id of the photo model (the baseline's gets -nofactors)
+PHOTO_ID=${PHOTO_ID:-facet-photo-7}  # the model id of the photo model (the baseline's gets -nofactors)
 BATCH=${BATCH:-16} PATCH=${PATCH:-256} LR=${LR:-2e-4}
 # The campaign's ten rate points; INIT weights with fewer (the seven of facet-photo-3) get the rest
 # by extrapolating their gains (train/rate_points.h).

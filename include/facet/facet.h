@@ -87,7 +87,7 @@ FACET_EXPORT facet_status facet_model_load_bytes(const void* data, size_t size, 
  * the prefix the library is installed in (or of its build tree). */
 FACET_EXPORT facet_status facet_model_load_default(facet_model** model);
 FACET_EXPORT void facet_model_free(facet_model* model);
-/* The model's identifier ("facet-photo-5"); valid while the model lives. */
+/* The model's identifier ("facet-photo-6"); valid while the model lives. */
 FACET_EXPORT const char* facet_model_id(const facet_model* model);
 
 /* ---- compress ----------------------------------------------------------------------------- */
