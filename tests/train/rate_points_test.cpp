@@ -13,6 +13,7 @@
 #include "train/rate_points.h"
 #include "train/trainer.h"
 #include "test_support.h"
+#include "train/tiny_training.h"
 
 #undef CHECK
 #include <catch2/catch.hpp>
@@ -84,22 +85,8 @@ TEST_CASE("RatePointsCannotBeRemoved", "[train]") {
 }
 
 TEST_CASE("TrainingResumesWithAddedRatePoints", "[train]") {
-  CropSet crops;
-  crops.size = 64;
-  crops.count = 4;
-  for (int64_t i = 0; i < crops.count * 64 * 64 * 3; ++i) crops.pixels.push_back(uint8_t((i * 37 + i / 200) % 251));
-  TrainOptions o;
-  o.config.n = 16;
-  o.config.m = 24;
-  o.config.hyper_n = 16;
-  o.config.groups = 3;
-  o.config.lambdas = {0.005, 0.02};
-  o.config.model_id = "tiny-rate-points";
-  o.crop = 64;
-  o.batch = 2;
-  o.steps = 3;
-  o.warmup_steps = 1;
-  o.log_every = 1;
+  const CropSet crops = test::tiny_crops();
+  TrainOptions o = test::tiny_train_options("tiny-rate-points");
   const std::string dir = test::make_temp_dir();
   o.checkpoint = dir + "/ck.safetensors";
   auto quiet = [](const TrainProgress&) {};

@@ -11,6 +11,7 @@
 #include "train/trainer.h"
 #include "train/weight_average.h"
 #include "test_support.h"
+#include "train/tiny_training.h"
 
 #undef CHECK
 #include <catch2/catch.hpp>
@@ -96,22 +97,8 @@ TEST_CASE("AverageDecaysParse", "[train]") {
 }
 
 TEST_CASE("TrainingEvaluatesResumesAndExportsWeightAverages", "[train]") {
-  CropSet crops;
-  crops.size = 64;
-  crops.count = 4;
-  for (int64_t i = 0; i < crops.count * 64 * 64 * 3; ++i) crops.pixels.push_back(uint8_t((i * 37 + i / 200) % 251));
-  TrainOptions o;
-  o.config.n = 16;
-  o.config.m = 24;
-  o.config.hyper_n = 16;
-  o.config.groups = 3;
-  o.config.lambdas = {0.005, 0.02};
-  o.config.model_id = "tiny-averages";
-  o.crop = 64;
-  o.batch = 2;
-  o.steps = 3;
-  o.warmup_steps = 1;
-  o.log_every = 1;
+  const CropSet crops = test::tiny_crops();
+  TrainOptions o = test::tiny_train_options("tiny-averages");
   o.eval_every = 3;
   o.average_decays = {0.5};
   const std::string dir = test::make_temp_dir();
