@@ -142,6 +142,11 @@ int run_compress(const CodecCommandOptions& o) {
   options.precision = api_precision(o.precision);
   if (o.effort > kMinEffort)
     options.progress = [](void*, const facet_progress* p) {
+      if (p->tile < 0) {  // the hyper-latents' stage, the whole image
+        std::fprintf(stderr, "refine: hyper-latents, iteration %d/%d: %.4f bpp (latents and hyper-latents, best %.4f)\n",
+                     p->iteration, p->iterations, p->bpp, p->best_objective);
+        return;
+      }
       std::fprintf(stderr, "refine: tile %d/%d, iteration %d/%d: %.4f bpp (latents), %.2f dB, objective %.4f (best %.4f)\n",
                    p->tile + 1, p->tiles, p->iteration, p->iterations, p->bpp, p->psnr, p->objective,
                    p->best_objective);

@@ -341,8 +341,10 @@ StatusOr<Bytes> compress_image(const Image& image, CodecModel& model, const Comp
     in.y = &y;
     in.z = &z_symbols;
     in.position = position;
-    FACET_ASSIGN_OR_RETURN(y, model.refiner->refine(in, options.effort, options.tile_latents, options.threads,
-                                                    precision, options.progress));
+    FACET_ASSIGN_OR_RETURN(RefinedLatents refined, model.refiner->refine(in, options.effort, options.tile_latents,
+                                                                         options.threads, precision, options.progress));
+    y = std::move(refined.y);
+    z_symbols = std::move(refined.z);
     t.refine_s = since(start);
   }
   std::vector<float>().swap(x);  // the padded planes are not needed past here (12 bytes a pixel)

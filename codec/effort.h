@@ -17,7 +17,11 @@ constexpr int kMinEffort = 1;
 constexpr int kMaxEffort = 4;
 
 // Progress of one tile, reported every few iterations and at its end (from the worker threads,
-// one call at a time).
+// one call at a time). tile == kHyperStage: the hyper-latents' stage (the whole image, before the
+// tiles), reported at its start and its end; its bpp is the rate of the latents and the
+// hyper-latents together, psnr is NaN and objective is that rate (the stage leaves the distortion
+// to the tiles).
+constexpr int kHyperStage = -1;
 struct RefineProgress {
   int tile, tiles, iteration, iterations;
   // The tile's own part, for the rounded latents of this iteration (what the file would hold): the
@@ -37,12 +41,18 @@ struct RefineInput {
   double position = 0;                    // rate position
 };
 
+// What a refinement returns: the latents to code and the hyper-latents to code with them.
+struct RefinedLatents {
+  std::vector<float> y;    // layout of RefineInput::y
+  std::vector<int32_t> z;  // layout of RefineInput::z
+};
+
 class LatentRefiner {
  public:
   virtual ~LatentRefiner() = default;
-  // The refined latents (same layout as in.y) for `effort` (> kMinEffort), deterministic for any
+  // The refined latents and hyper-latents for `effort` (> kMinEffort), deterministic for any
   // thread count.
-  virtual StatusOr<std::vector<float>> refine(const RefineInput& in, int effort, int tile_latents, int threads,
+  virtual StatusOr<RefinedLatents> refine(const RefineInput& in, int effort, int tile_latents, int threads,
                                               TransformPrecision precision, const RefineProgressFn& progress) = 0;
 };
 

@@ -19,10 +19,10 @@ RefineSettings effort_settings(int effort) {
   // One path for every effort: a higher effort continues the lower one's iterations (the same
   // learning rate and relaxation at each iteration), so its candidates include the lower's.
   switch (std::clamp(effort, kMinEffort, kMaxEffort)) {
-    case 1: return {0, 0.0};
-    case 2: return {10, kLearningRate};
-    case 3: return {20, kLearningRate};
-    default: return {30, kLearningRate};
+    case 1: return {0, 0.0, 0};
+    case 2: return {10, kLearningRate, kHyperIterations};
+    case 3: return {20, kLearningRate, kHyperIterations};
+    default: return {30, kLearningRate, kHyperIterations};
   }
 }
 
@@ -189,12 +189,10 @@ StatusOr<double> image_lambda(PhotoModel& net, const torch::Tensor& x, int image
 
 StatusOr<torch::Tensor> refine_latents(PhotoModel& net, const torch::Tensor& x, int image_h, int image_w,
                                        const torch::Tensor& y, const torch::Tensor& z_hat, double position,
-                                       const RefineSettings& settings, int tile_latents, int threads,
+                                       double lambda, const RefineSettings& settings, int tile_latents, int threads,
                                        TransformPrecision precision, const RefineProgressFn& progress) {
   if (settings.iterations <= 0) return y;
   const ModelConfig& config = net->config();
-  FACET_ASSIGN_OR_RETURN(const double lambda,
-                         image_lambda(net, x, image_h, image_w, y, position, tile_latents, threads, precision));
   const double weight = lambda * 255.0 * 255.0;
   torch::Tensor mean, scale, scale_raw, inverse_gain, scales;
   FACET_RETURN_IF_ERROR(guard_torch([&]() -> Status {
@@ -317,9 +315,69 @@ StatusOr<torch::Tensor> refine_latents(PhotoModel& net, const torch::Tensor& x, 
   return refined;
 }
 
-StatusOr<std::vector<float>> TorchRefiner::refine(const RefineInput& in, int effort, int tile_latents, int threads,
-                                                  TransformPrecision precision, const RefineProgressFn& progress) {
+StatusOr<HyperRefinement> refine_hyper_latents(PhotoModel& net, const torch::Tensor& y, const torch::Tensor& z_hat,
+                                               int iterations, double learning_rate, double pixels,
+                                               const RefineProgressFn& progress) {
+  const ModelConfig& config = net->config();
+  HyperRefinement result;
+  FACET_RETURN_IF_ERROR(guard_torch([&]() -> Status {
+    OneLibTorchThread one;  // the same numbers for any thread count
+    torch::AutoGradMode grad_mode(true);
+    const auto latents = y.detach();
+    const auto round_around = [](const torch::Tensor& v, const torch::Tensor& mu) { return torch::round(v - mu) + mu; };
+    const auto keep = [](const torch::Tensor& v, const torch::Tensor&) { return v; };
+    // Bits of the hyper-latents and of the latents under them; `rounded`: the file's (y_hat =
+    // mu + round(y - mu)), else the expected rate of y (smooth in the means and scales).
+    const auto rate = [&](const torch::Tensor& z, bool rounded) {
+      auto z_bits = -torch::log2(net->z_density->likelihood(z).clamp_min(1e-9)).sum();
+      auto [mean, scale_raw] = net->hyper_synthesis(z);
+      torch::Tensor y_hat = rounded ? round_around(latents, mean) : latents;
+      if (config.has_group_context()) {
+        auto p = net->group_parameters(latents, mean, scale_raw, rounded ? PhotoModelImpl::Quantizer(round_around)
+                                                                         : PhotoModelImpl::Quantizer(keep));
+        mean = p.mean;
+        scale_raw = p.scale_raw;
+        y_hat = p.y_hat;
+      }
+      return z_bits - torch::log2(gaussian_likelihoods(y_hat, mean, scale_from_raw(scale_raw))).sum();
+    };
+    const auto report = [&](int iteration, double bits, double best) {
+      if (progress)
+        progress({kHyperStage, 1, iteration, iterations, bits / pixels, std::nan(""), bits / pixels, best / pixels});
+    };
+    const auto start = z_hat.to(torch::kFloat32);
+    {
+      torch::NoGradGuard no_grad;
+      result.bits_before = rate(start, true).item<double>();
+    }
+    result.bits_after = result.bits_before;
+    result.z_hat = z_hat.to(torch::kInt32).clone();
+    report(0, result.bits_before, result.bits_before);
+    auto v = start.clone().requires_grad_(true);
+    torch::optim::Adam adam({v}, torch::optim::AdamOptions(learning_rate));
+    double last = result.bits_before;
+    for (int i = 0; i < iterations; ++i) {
+      auto loss = rate(soft_round(v, soft_round_alpha(i)), false);
+      v.mutable_grad() = torch::autograd::grad({loss}, {v})[0];
+      adam.step();
+      torch::NoGradGuard no_grad;
+      const auto candidate = torch::round(v.detach());
+      last = rate(candidate, true).item<double>();
+      if (last < result.bits_after) {
+        result.bits_after = last;
+        result.z_hat = candidate.to(torch::kInt32);
+      }
+    }
+    report(iterations, last, result.bits_after);
+    return ok_status();
+  }));
+  return result;
+}
+
+StatusOr<RefinedLatents> TorchRefiner::refine(const RefineInput& in, int effort, int tile_latents, int threads,
+                                              TransformPrecision precision, const RefineProgressFn& progress) {
   const ModelConfig& config = net_->config();
+  const RefineSettings settings = effort_settings(effort);
   const int lh = in.height / kLatentStride, lw = in.width / kLatentStride;
   torch::Tensor x, y, z;
   FACET_RETURN_IF_ERROR(guard_torch([&]() -> Status {
@@ -328,11 +386,43 @@ StatusOr<std::vector<float>> TorchRefiner::refine(const RefineInput& in, int eff
     z = torch::from_blob(const_cast<int32_t*>(in.z->data()), {1, config.hyper_n, lh / 4, lw / 4}, torch::kInt32);
     return ok_status();
   }));
+  // The hyper-latents' stage and the image's lambda need only the analysis' latents: with two
+  // threads they run side by side (each on one LibTorch thread, so neither depends on it).
+  const double pixels = double(in.image_height) * in.image_width;
+  StatusOr<HyperRefinement> hyper = make_error(ErrorCode::kInternal, "the hyper-latents' stage did not run");
+  StatusOr<double> lambda = make_error(ErrorCode::kInternal, "the image's lambda was not measured");
+  {
+    OneLibTorchThread one;  // LibTorch's count stays 1 until both are done
+    std::thread hyper_thread;
+    const auto hyper_stage = [&] {
+      hyper = refine_hyper_latents(net_, y, z, settings.hyper_iterations, kHyperLearningRate, pixels, progress);
+    };
+    if (threads >= 2) {
+      hyper_thread = std::thread([&] {
+        at::init_num_threads();
+        hyper_stage();
+      });
+    } else {
+      hyper_stage();
+    }
+    lambda = image_lambda(net_, x, in.image_height, in.image_width, y, in.position, tile_latents,
+                          std::max(1, threads - 1), precision);
+    if (hyper_thread.joinable()) hyper_thread.join();
+  }
+  FACET_RETURN_IF_ERROR(hyper.status());
+  FACET_RETURN_IF_ERROR(lambda.status());
+  RefinedLatents out;
   FACET_ASSIGN_OR_RETURN(torch::Tensor refined,
-                         refine_latents(net_, x, in.image_height, in.image_width, y, z, in.position,
-                                        effort_settings(effort), tile_latents, threads, precision, progress));
-  refined = refined.contiguous();
-  return std::vector<float>(refined.data_ptr<float>(), refined.data_ptr<float>() + refined.numel());
+                         refine_latents(net_, x, in.image_height, in.image_width, y, hyper->z_hat, in.position,
+                                        *lambda, settings, tile_latents, threads, precision, progress));
+  FACET_RETURN_IF_ERROR(guard_torch([&]() -> Status {
+    refined = refined.contiguous();
+    out.y.assign(refined.data_ptr<float>(), refined.data_ptr<float>() + refined.numel());
+    const auto z_out = hyper->z_hat.contiguous();
+    out.z.assign(z_out.data_ptr<int32_t>(), z_out.data_ptr<int32_t>() + z_out.numel());
+    return ok_status();
+  }));
+  return out;
 }
 
 }  // namespace facet

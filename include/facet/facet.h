@@ -108,14 +108,17 @@ typedef struct facet_timings {
   double appearance; /* measuring (encoder) or imposing (decoder) the global appearance factors */
 } facet_timings;
 
-/* The progress of an effort >= 2 encode: for each tile, at the start of its refinement (iteration
- * 0: the analysis' latents, effort 1's), every 10 iterations and at the last. Calls come from the
- * threads that refine the tiles, one at a time (never two at once). For the tile's rounded latents
+/* The progress of an effort >= 2 encode. First the hyper-latents' stage (the whole image), with
+ * tile -1 and tiles 1, at its start (iteration 0) and its end: bpp, the estimated rate of the
+ * latents and hyper-latents at that iteration; psnr NaN; objective = bpp; best_objective, the
+ * lowest rate so far (the stage keeps those hyper-latents). Then for each tile, at the start of its
+ * refinement (iteration 0: the analysis' latents), every 10 iterations and at the last. Calls come
+ * from the threads that refine, one at a time (never two at once). For the tile's rounded latents
  * at this iteration: bpp, the latents' estimated rate; psnr, the decode's, dB; objective, what the
  * refinement minimizes (bpp + lambda * 255^2 * MSE); best_objective, the lowest so far (the tile
  * keeps the latents that gave it). */
 typedef struct facet_progress {
-  int tile, tiles;           /* 0-based tile index, tile count */
+  int tile, tiles;           /* 0-based tile index, tile count; -1 and 1: the hyper-latents' stage */
   int iteration, iterations; /* 0 .. iterations */
   double bpp, psnr;
   double objective, best_objective;

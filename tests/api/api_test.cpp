@@ -199,12 +199,14 @@ TEST_CASE("The C API reports an effort-2 refinement's progress and codes what th
   options.threads = 2;
   // Called from the tiles' threads: counted there, checked here (Catch2 asserts on one thread).
   struct Seen {
-    std::atomic<int> calls{0}, out_of_range{0};
+    std::atomic<int> calls{0}, hyper{0}, out_of_range{0};
   } seen;
   options.progress = [](void* user, const facet_progress* p) {
     auto* s = static_cast<Seen*>(user);
     s->calls.fetch_add(1);
-    if (p->iteration < 0 || p->iteration > p->iterations || p->tile < 0 || p->tile >= p->tiles)
+    const bool hyper = p->tile == -1 && p->tiles == 1;  // the hyper-latents' stage
+    if (hyper) s->hyper.fetch_add(1);
+    if (p->iteration < 0 || p->iteration > p->iterations || (!hyper && (p->tile < 0 || p->tile >= p->tiles)))
       s->out_of_range.fetch_add(1);
   };
   options.progress_user = &seen;
@@ -212,7 +214,8 @@ TEST_CASE("The C API reports an effort-2 refinement's progress and codes what th
   size_t size = 0;
   REQUIRE(facet_compress(model.get(), bytes.data(), 64, 64, 3, 0, &options, &file, &size) == FACET_OK);
   std::unique_ptr<uint8_t, Freed> owned(file);
-  CHECK(seen.calls.load() > 0);
+  CHECK(seen.calls.load() > 2);
+  CHECK(seen.hyper.load() == 2);  // its start and its end
   CHECK(seen.out_of_range.load() == 0);
   CompressOptions codec_options;
   codec_options.effort = 2;

@@ -84,6 +84,7 @@ expect refuse-terminal 2 'refusing to write binary data to a terminal' -- \
   script -qec "\"$facet\" compress '$img' -o - ${model[*]}" /dev/null
 expect bad-quality 2 '' -- "$facet" compress "$img" -o "$work/q.fct" -q 150 "${model[@]}"
 expect compress-effort 0 'refine: tile 1/1, iteration 10/10' -- "$facet" compress "$img" -o "$work/e2.fct" -e 2 -v "${model[@]}"
+expect compress-effort-hyper 0 'refine: hyper-latents, iteration 60/60' -- "$facet" compress "$img" -o "$work/e2h.fct" -e 2 -v "${model[@]}"
 expect effort-decodes 0 '384x320' -- "$facet" decompress "$work/e2.fct" -o "$work/e2.png" -v "${model[@]}"
 expect bad-effort 2 'effort' -- "$facet" compress "$img" -o "$work/e9.fct" -e 9 "${model[@]}"
 # facet links neither LibTorch nor OpenCV; what needs LibTorch runs in facet-torch (same files).

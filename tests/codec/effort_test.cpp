@@ -82,7 +82,7 @@ TEST_CASE("HigherEffortsContinueTheLowerOnesPathAndNeverEndAboveThem", "[codec][
   const Image image = test::corpus_image(96, 80);  // one tile
   const int saved = at::get_num_threads();
   struct Run {
-    std::vector<RefineProgress> progress;
+    std::vector<RefineProgress> progress, hyper;
     Bytes file;
   };
   auto encode = [&](int effort, int threads) {
@@ -92,7 +92,9 @@ TEST_CASE("HigherEffortsContinueTheLowerOnesPathAndNeverEndAboveThem", "[codec][
     o.quality = 40;
     o.effort = effort;
     o.threads = threads;
-    o.progress = [&](const RefineProgress& p) { run.progress.push_back(p); };
+    o.progress = [&](const RefineProgress& p) {
+      (p.tile == kHyperStage ? run.hyper : run.progress).push_back(p);
+    };
     auto file = compress_image(image, model, o);
     REQUIRE(file.ok());
     run.file = *file;
@@ -116,10 +118,44 @@ TEST_CASE("HigherEffortsContinueTheLowerOnesPathAndNeverEndAboveThem", "[codec][
     if (i < two.progress.size()) CHECK(p.objective == two.progress[i].objective);
     if (i < three.progress.size()) CHECK(p.objective == three.progress[i].objective);
   }
+  // The hyper-latents' stage first, the same for every effort (its start and its end), never
+  // raising the rate it starts from.
+  for (const Run* run : {&two, &three, &four, &four_helped}) {
+    REQUIRE(run->hyper.size() == 2);
+    CHECK(run->hyper[0].iteration == 0);
+    CHECK(run->hyper[1].iteration == run->hyper[1].iterations);
+    CHECK(run->hyper[1].best_objective <= run->hyper[0].objective);
+    CHECK(run->hyper[1].best_objective == four.hyper[1].best_objective);
+  }
   const double start = four.progress[0].objective;
   CHECK(two.progress.back().best_objective < start);
   CHECK(four.progress.back().best_objective <= three.progress.back().best_objective);
   CHECK(three.progress.back().best_objective <= two.progress.back().best_objective);
+}
+
+// The hyper-latents' stage lowers the rate of the latents and hyper-latents it starts from (h_a's
+// amortization gap), and the file that codes them is smaller at nearly the same decode.
+TEST_CASE("TheHyperLatentsStageLowersTheRateOfTheAnalysisLatents", "[codec][shipped][effort]") {
+  auto loaded = load_codec_model(std::string(FACET_SOURCE_DIR) + "/models/facet-photo.safetensors.zst");
+  REQUIRE(loaded.ok());
+  CodecModel& model = **loaded;
+  const Image image = test::corpus_image(128, 96);
+  CompressOptions o;
+  o.quality = 70;
+  o.effort = 2;
+  std::vector<RefineProgress> hyper;
+  o.progress = [&](const RefineProgress& p) {
+    if (p.tile == kHyperStage) hyper.push_back(p);
+  };
+  auto refined = compress_image(image, model, o);
+  REQUIRE(refined.ok());
+  REQUIRE(hyper.size() == 2);
+  CAPTURE(hyper[0].bpp, hyper[1].best_objective);
+  CHECK(hyper[1].best_objective < 0.99 * hyper[0].bpp);
+  CHECK(std::isnan(hyper[0].psnr));
+  // The file's hyper stream holds the refined hyper-latents: it decodes like any other.
+  auto decoded = decompress_image(refined->data(), refined->size(), model, DecompressOptions{});
+  REQUIRE(decoded.ok());
 }
 
 TEST_CASE("LambdaInterpolatesTheTrainedPointsLogLinearly", "[codec][effort]") {
@@ -131,6 +167,8 @@ TEST_CASE("LambdaInterpolatesTheTrainedPointsLogLinearly", "[codec][effort]") {
   CHECK(lambda_at(config, -3) == Approx(0.01));
   CHECK(lambda_at(config, 7) == Approx(0.04));
   CHECK(effort_settings(kMinEffort).iterations == 0);
+  CHECK(effort_settings(kMinEffort).hyper_iterations == 0);
+  for (int e = kMinEffort + 1; e <= kMaxEffort; ++e) CHECK(effort_settings(e).hyper_iterations == kHyperIterations);
   for (int e = kMinEffort + 1; e <= kMaxEffort; ++e) CHECK(effort_settings(e).iterations > effort_settings(e - 1).iterations);
 }
 
