@@ -393,21 +393,19 @@ StatusOr<RefinedLatents> TorchRefiner::refine(const RefineInput& in, int effort,
   StatusOr<double> lambda = make_error(ErrorCode::kInternal, "the image's lambda was not measured");
   {
     OneLibTorchThread one;  // LibTorch's count stays 1 until both are done
-    std::thread hyper_thread;
     const auto hyper_stage = [&] {
-      hyper = refine_hyper_latents(net_, y, z, settings.hyper_iterations, kHyperLearningRate, pixels, progress);
+      try {
+        hyper = refine_hyper_latents(net_, y, z, settings.hyper_iterations, kHyperLearningRate, pixels, progress);
+      } catch (const std::exception& e) {
+        hyper = make_error(ErrorCode::kInternal, std::string("the hyper-latents' stage: ") + e.what());
+      }
     };
-    if (threads >= 2) {
-      hyper_thread = std::thread([&] {
-        at::init_num_threads();
-        hyper_stage();
-      });
-    } else {
-      hyper_stage();
-    }
+    // Runs the stage on a second thread, joined when this scope ends however it ends.
+    TileHelper helper(threads >= 2, TransformPrecision::kFp32);  // no autocast: as on one thread
+    helper.run(hyper_stage);
     lambda = image_lambda(net_, x, in.image_height, in.image_width, y, in.position, tile_latents,
                           std::max(1, threads - 1), precision);
-    if (hyper_thread.joinable()) hyper_thread.join();
+    helper.join();
   }
   FACET_RETURN_IF_ERROR(hyper.status());
   FACET_RETURN_IF_ERROR(lambda.status());
